@@ -1,0 +1,91 @@
+"""Candidates: solution files (and directory solutions), their source hash, build dir and CUDA needs.
+
+Nothing here imports candidate code: the worker does, in its own process.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .errors import NotFoundError
+
+HOPPER_ARCH = "9.0a"
+_CUDA_MARKERS = re.compile(
+    r"cuda_sources|__global__|CUDAExtension|\.cuda\(|device\s*=\s*['\"]cuda|"
+    r"torch\.device\(\s*['\"]cuda|\.to\(\s*['\"]cuda|\.cu['\"]|<<<")
+_MODEL_NEW = re.compile(r"^class\s+ModelNew\b", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A solution: `path` is the file that defines ModelNew (`model_new.py` for a directory solution)."""
+
+    name: str
+    path: Path
+    kind: str = "file"
+
+    def source(self) -> str:
+        if self.kind == "directory":
+            files = sorted(p for p in self.path.parent.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            return "".join(f"# {p.relative_to(self.path.parent)}\n{p.read_text(errors='replace')}" for p in files)
+        return self.path.read_text(errors="replace")
+
+    @property
+    def needs_cuda(self) -> bool:
+        return bool(_CUDA_MARKERS.search(self.source()))
+
+    def build_hash(self, env: dict) -> str:
+        """Source + torch + Python version + compile flags: an unchanged solution reuses its build."""
+        digest = hashlib.sha256()
+        for part in (self.source(), torch.__version__, sys.version, env.get("TORCH_CUDA_ARCH_LIST", ""),
+                     os.environ.get("CXX", ""), os.environ.get("CUDA_HOME", "")):
+            digest.update(part.encode())
+            digest.update(b"\0")
+        return digest.hexdigest()[:20]
+
+
+def solutions_dir(root: Path, problem_name: str) -> Path:
+    return root / "solutions" / problem_name
+
+
+def find_candidates(directory: Path) -> list[Candidate]:
+    """Every `*.py` defining ModelNew, and every subdirectory holding `model_new.py`."""
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in sorted(directory.iterdir()):
+        if path.is_file() and path.suffix == ".py" and _MODEL_NEW.search(path.read_text(errors="replace")):
+            found.append(Candidate(path.stem, path.resolve()))
+        elif path.is_dir() and (path / "model_new.py").is_file():
+            found.append(Candidate(path.name, (path / "model_new.py").resolve(), "directory"))
+    return found
+
+
+def find_candidate(spec: str, directory: Path | None) -> Candidate:
+    """A path to a file or directory solution, or a name within the problem's solutions directory."""
+    path = Path(spec)
+    if path.is_file():
+        return Candidate(path.stem, path.resolve())
+    if path.is_dir() and (path / "model_new.py").is_file():
+        return Candidate(path.name, (path / "model_new.py").resolve(), "directory")
+    if directory is not None:
+        for candidate in find_candidates(directory):
+            if candidate.name == spec.removesuffix(".py"):
+                return candidate
+    where = f" in {directory}" if directory is not None else ""
+    raise NotFoundError(f"unknown solution '{spec}'{where}")
+
+
+def compile_env(candidate: Candidate, cache_dir: Path, gpu_present: bool) -> dict:
+    """Environment for the worker: a build dir keyed by the source hash, Hopper when there is no GPU."""
+    env = dict(os.environ)
+    if not gpu_present and not env.get("TORCH_CUDA_ARCH_LIST"):
+        env["TORCH_CUDA_ARCH_LIST"] = HOPPER_ARCH
+    env["TORCH_EXTENSIONS_DIR"] = str(cache_dir / candidate.build_hash(env))
+    return env

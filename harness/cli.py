@@ -1,0 +1,138 @@
+"""Command line: `all` (the default), `eval SOLUTION` and `list`. Harness errors print one line and exit 2."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import torch
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from . import ROOT
+from .candidate import find_candidate, find_candidates, solutions_dir
+from .errors import HarnessError, NotFoundError
+from .evaluate import ProblemEvaluation, Settings
+from .problem import find_problem, list_problems
+from .record import upsert_leaderboard
+from .report import progress_bar, results_table
+from .seeding import DTYPES
+
+DEFAULT_PROBLEM = "level2/93_ConvTranspose2d_Add_Min_GELU_Multiply"
+COMMANDS = ("all", "eval", "list")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run.py", description=(
+        "Evaluate KernelBench-style solutions: compile, check against the reference, time, record. "
+        "Without a command, runs `all` on problem 93."))
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    evaluation = argparse.ArgumentParser(add_help=False)
+    evaluation.add_argument("--config", help="size set of the problem's config (default: the config's default)")
+    evaluation.add_argument("--dtype", choices=list(DTYPES), default="fp32",
+                            help="fp32 keeps PyTorch's defaults (cuDNN TF32 on); fp32-exact turns TF32 off")
+    evaluation.add_argument("--device", choices=["cuda", "cpu"], help="default: cuda when present, else cpu")
+    evaluation.add_argument("--results-dir", type=Path, help="default: ROOT/results")
+    evaluation.add_argument("--cache-dir", type=Path,
+                            default=Path(os.environ.get("HARNESS_CACHE_DIR", ROOT / ".cache" / "extensions")),
+                            help="extension builds, one directory per source hash")
+    evaluation.add_argument("--compile-timeout", type=float, default=900.0, metavar="SECONDS")
+    evaluation.add_argument("--run-timeout", type=float, default=600.0, metavar="SECONDS")
+    evaluation.add_argument("--timing-trials", type=int, help="override the config's timing trial count")
+    evaluation.add_argument("--no-compile-baseline", action="store_true",
+                            help="skip timing torch.compile of the reference")
+
+    every = commands.add_parser("all", parents=[evaluation], help="evaluate every solution of a problem")
+    every.add_argument("--problem", default=DEFAULT_PROBLEM)
+    one = commands.add_parser("eval", parents=[evaluation], help="evaluate one solution")
+    one.add_argument("solution", help="a path, or a name within the problem's solutions directory")
+    one.add_argument("--problem", help="default: inferred from the solution's directory, else problem 93")
+    listing = commands.add_parser("list", help="problems, their configs and solutions")
+    for sub in (every, one, listing):
+        sub.add_argument("--root", type=Path, default=Path(os.environ.get("HARNESS_ROOT", ROOT)),
+                         help="directory holding problems/, configs/ and solutions/")
+    return parser
+
+
+def main(argv: list | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "all")
+    args = build_parser().parse_args(argv)
+    console = Console() if sys.stdout.isatty() else Console(width=200)
+    try:
+        if args.command == "list":
+            console.print(list_table(args.root))
+            return 0
+        return evaluate_command(args, console)
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def evaluate_command(args, console: Console) -> int:
+    root = args.root.resolve()
+    if args.command == "eval":
+        problem = find_problem(args.problem or infer_problem(args.solution, root) or DEFAULT_PROBLEM, root)
+        candidates = [find_candidate(args.solution, solutions_dir(root, problem.name))]
+    else:
+        problem = find_problem(args.problem, root)
+        candidates = find_candidates(solutions_dir(root, problem.name))
+        if not candidates:
+            raise NotFoundError(f"no solutions in {solutions_dir(root, problem.name)}")
+    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise HarnessError("--device cuda: no CUDA GPU is visible on this machine")
+    results_dir = (args.results_dir or root / "results").resolve()
+    settings = Settings(device=device, dtype=args.dtype, results_dir=results_dir,
+                        cache_dir=args.cache_dir.resolve(), compile_timeout_s=args.compile_timeout,
+                        run_timeout_s=args.run_timeout, compile_baseline=not args.no_compile_baseline,
+                        timing_trials=args.timing_trials)
+    evaluation = ProblemEvaluation(problem, args.config, settings, root)
+    if not torch.cuda.is_available():
+        console.print("[yellow]No CUDA GPU on this machine: CUDA solutions need a GPU and are marked "
+                      "needs_cuda; the others run on the CPU.[/]")
+    results = []
+    with progress_bar(console, len(candidates)) as advance:
+        for candidate in candidates:
+            result = evaluation.evaluate(candidate, lambda stage: advance(f"{stage}: {candidate.name}"))
+            advance(f"done: {candidate.name}", done=True)
+            results.append(result)
+    upsert_leaderboard(results, settings.results_dir / "leaderboard.csv")
+    title = escape(f"{problem.name} [{evaluation.size_set.name}] {results[0].device} {args.dtype}")
+    console.print(results_table(results, title))
+    if device == "cpu":
+        console.print("CPU run: no speed-of-light floor (device ceilings are measured on CUDA only).")
+    console.print(f"leaderboard: {settings.results_dir / 'leaderboard.csv'}; "
+                  f"records: {settings.results_dir / 'runs'}")
+    return 0
+
+
+def infer_problem(solution: str, root: Path) -> str | None:
+    """`solutions/<level>/<problem stem>/<file or dir>` names its problem."""
+    path = Path(solution).resolve()
+    try:
+        parts = path.relative_to((root / "solutions").resolve()).parts
+    except ValueError:
+        return None
+    return f"{parts[0]}/{parts[1]}" if len(parts) >= 3 else None
+
+
+def list_table(root: Path) -> Table:
+    table = Table(title="problems")
+    for column in ("problem", "configs (default first)", "solutions"):
+        table.add_column(column, overflow="fold")
+    for problem in list_problems(root):
+        try:
+            config = problem.config()
+            sets = [config.default] + [s for s in config.sets if s != config.default]
+            configs = ", ".join(sets)
+        except HarnessError as exc:
+            configs = f"[red]{exc}[/]"
+        solutions = [f"{c.name}{' (dir)' if c.kind == 'directory' else ''}{' (cuda)' if c.needs_cuda else ''}"
+                     for c in find_candidates(solutions_dir(root, problem.name))]
+        table.add_row(problem.name, configs, ", ".join(solutions) or "-")
+    return table

@@ -1,0 +1,205 @@
+"""The pipeline for one problem and size set: baseline once, then per candidate
+compile -> run -> judge, each stage in its own process, ending in a Result."""
+from __future__ import annotations
+
+import datetime
+import math
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from . import ROOT, roofline
+from .candidate import Candidate, compile_env
+from .isolation import WorkerOutcome, run_worker
+from .problem import Problem
+from .record import Result, git_commit, write_record
+from .seeding import trial_plan
+from .timing import Measurement, speedup
+
+LOG_CHARS = 20000
+
+
+@dataclass
+class Settings:
+    device: str
+    dtype: str = "fp32"
+    results_dir: Path = Path("results")
+    cache_dir: Path = Path(".cache/extensions")
+    compile_timeout_s: float = 900.0
+    run_timeout_s: float = 600.0
+    compile_baseline: bool = True
+    timing_trials: int | None = None
+
+
+class ProblemEvaluation:
+    """Evaluates candidates of one problem on one size set; the baseline stage runs once, first."""
+
+    def __init__(self, problem: Problem, set_name: str | None, settings: Settings, root: Path):
+        self.problem, self.settings, self.root = problem, settings, root
+        self.config = problem.config()
+        self.size_set = self.config.size_set(set_name)
+        self.trials = trial_plan(self.config, self.size_set)
+        self.gpu_present = torch.cuda.is_available()
+        self.commit = git_commit(root) or git_commit(ROOT)
+        self._baseline: WorkerOutcome | None = None
+
+    def _request(self, mode: str, workdir: Path, **extra) -> dict:
+        trials = self.config.trials
+        return {"mode": mode, "workdir": str(workdir), "problem": str(self.problem.path),
+                "constants": self.size_set.constants, "device": self.settings.device,
+                "dtype": self.settings.dtype, "trials": [t.to_json() for t in self.trials],
+                "timing_trials": self.settings.timing_trials or trials.timing, "warmup": trials.warmup,
+                **extra}
+
+    def baseline(self) -> WorkerOutcome:
+        """Eager and torch.compile timings, workload and device ceilings, from a trusted process."""
+        if self._baseline is None:
+            workdir = Path(tempfile.mkdtemp(prefix="harness-baseline-"))
+            try:
+                request = self._request("baseline", workdir, compile_baseline=self.settings.compile_baseline,
+                                        ceilings_cache=str(self.settings.results_dir / "device_ceilings.json"))
+                self._baseline = run_worker(request, workdir, self.settings.run_timeout_s)
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
+            if self._baseline.payload.get("ceilings_measured"):
+                roofline.save_ceilings(self.settings.results_dir / "device_ceilings.json",
+                                       roofline.DeviceCeilings(**self._baseline.payload["ceilings"]))
+        return self._baseline
+
+    def evaluate(self, candidate: Candidate, on_stage=lambda stage: None) -> Result:
+        result = Result(problem=self.problem.name, config=self.size_set.name, solution=candidate.name,
+                        device=self.settings.device, dtype=self.settings.dtype, status="pending",
+                        torch_version=torch.__version__, git_commit=self.commit,
+                        timestamp=datetime.datetime.now().astimezone().isoformat(timespec="seconds"))
+        result.detail["candidate"] = {"path": str(candidate.path), "kind": candidate.kind}
+        if candidate.needs_cuda and self.settings.device != "cuda":
+            result.status = "needs_cuda"
+            result.message = ("CUDA source: needs a GPU, and this machine has none" if not self.gpu_present
+                              else "CUDA source: skipped with --device cpu")
+            return self._finish(result)
+        on_stage("baseline")
+        baseline = self.baseline()
+        result.device = baseline.payload.get("device_name", self.settings.device)
+        with tempfile.TemporaryDirectory(prefix="harness-", dir=self._scratch_dir(baseline)) as tmp:
+            self._run_candidate(candidate, Path(tmp), baseline, result, on_stage)
+        return self._finish(result)
+
+    def _scratch_dir(self, baseline: WorkerOutcome) -> str | None:
+        """/dev/shm when it has room for every trial's output (twice over), else the default temp dir."""
+        output_bytes = baseline.payload.get("workload", {}).get("output_bytes", 0)
+        shm = Path("/dev/shm")
+        if shm.is_dir() and shutil.disk_usage(shm).free > 2 * output_bytes * (len(self.trials) + 1):
+            return str(shm)
+        return None
+
+    def _run_candidate(self, candidate, workdir, baseline, result, on_stage) -> None:
+        env = compile_env(candidate, self.settings.cache_dir, self.gpu_present)
+        result.detail["build_dir"] = env["TORCH_EXTENSIONS_DIR"]
+        on_stage("compile")
+        stage = run_worker(self._request("compile", workdir, candidate=str(candidate.path)),
+                           workdir, self.settings.compile_timeout_s, env)
+        self._keep(result, "compile", stage, workdir)
+        if stage.status != "ok":
+            result.status, result.message = stage.status, _stage_message("compile", stage)
+            return
+        on_stage("run")
+        output_bytes = baseline.payload.get("workload", {}).get("output_bytes", 0)
+        stage = run_worker(self._request("run", workdir, candidate=str(candidate.path),
+                                         poison_bytes=2 * output_bytes),
+                           workdir, self.settings.run_timeout_s, env)
+        self._keep(result, "run", stage, workdir)
+        if stage.status != "ok":
+            result.status, result.message = stage.status, _stage_message("run", stage)
+            return
+        run = stage.payload
+        on_stage("judge")
+        stage = run_worker(self._request("judge", workdir, outputs=run["outputs"],
+                                         tolerances={k: asdict(v) for k, v in self.config.tolerances.items()}),
+                           workdir, self.settings.run_timeout_s)
+        self._keep(result, "judge", stage, workdir)
+        if stage.status != "ok":
+            result.status, result.message = "runtime_error", "judge failed: " + _stage_message("judge", stage)
+            return
+        self._decide(result, run, stage.payload, baseline.payload)
+
+    def _decide(self, result: Result, run: dict, verdict: dict, baseline: dict) -> None:
+        trials = verdict["trials"]
+        result.detail["verdict"] = verdict
+        result.degenerate = bool(verdict["degenerate"])
+        errors = [t for t in trials if not math.isnan(t.get("max_abs_err", math.nan))]
+        for name in ("max_abs_err", "max_rel_err", "max_abs_err_fp64", "max_rel_err_fp64"):
+            setattr(result, name, max((t[name] for t in errors), default=math.nan))
+        failed = [t for t in trials if t["status"] != "ok"]
+        if verdict["parameter_message"]:
+            result.flags.append("param_mismatch")
+        if result.degenerate:
+            result.flags.append("degenerate")
+        if run["torch_patched"]:
+            result.flags.append("torch_patched")
+            result.status = "tampered"
+            result.message = f"candidate replaced harness-relied torch functions: {', '.join(run['torch_patched'])}"
+        elif failed:
+            result.status = failed[0]["status"]
+            result.message = f"{failed[0]['trial']}: {failed[0]['message']}"
+        elif run["inputs_modified"]:
+            result.flags.append("inputs_modified")
+            result.status = "incorrect"
+            result.message = f"candidate modified its inputs in: {', '.join(run['inputs_modified'])}"
+        else:
+            result.status, result.correct = "ok", True
+        messages = [result.message, verdict["parameter_message"]]
+
+        measurement = Measurement(**run["measurement"])
+        result.median_ms = measurement.median
+        if measurement.timing_mismatch:
+            result.flags.append("timing_mismatch")
+            messages.append(f"event median {measurement.median:.4f} ms is far below the host median "
+                            f"{measurement.host_median:.4f} ms: work may run outside the timed stream")
+        result.eager_ms = baseline.get("eager", {}).get("median", math.nan)
+        result.compile_ms = baseline.get("compiled", {}).get("median", math.nan)
+        result.speedup_eager = speedup(result.eager_ms, result.median_ms)
+        result.speedup_compile = speedup(result.compile_ms, result.median_ms)
+        if "workload" in baseline:
+            work = roofline.Workload(**baseline["workload"])
+            ceilings = roofline.DeviceCeilings(**baseline["ceilings"]) if "ceilings" in baseline else None
+            result.floor_ms = roofline.floor_ms(work, ceilings, verdict["precision"])
+            result.pct_of_floor = 100 * result.floor_ms / result.median_ms if result.median_ms > 0 else math.nan
+            reason = roofline.impossible_reason(result.median_ms, work, ceilings)
+            if reason:
+                result.flags.append("impossible")
+                result.status, result.correct = "impossible", False
+                result.speedup_eager = result.speedup_compile = math.nan
+                messages.insert(0, reason)
+        result.message = "; ".join(m for m in messages if m)
+        result.detail["measurement"] = asdict(measurement)
+
+    def _keep(self, result: Result, name: str, stage: WorkerOutcome, workdir: Path) -> None:
+        entry = asdict(stage)
+        entry.pop("payload")
+        entry["traceback"] = stage.payload.get("traceback", "")
+        if name in ("compile", "run"):
+            log = workdir / "compile.log"
+            entry["compiler_output"] = log.read_text(errors="replace")[-LOG_CHARS:] if log.is_file() else ""
+            log.unlink(missing_ok=True)
+        result.detail[name] = entry
+
+    def _finish(self, result: Result) -> Result:
+        if self._baseline is not None:
+            payload = self._baseline.payload
+            result.detail["baseline"] = {k: payload.get(k) for k in
+                                         ("eager", "compiled", "compile_error", "workload", "workload_error",
+                                          "ceilings", "message")}
+            if self.settings.device == "cpu":
+                result.detail["floor_note"] = "no speed-of-light floor on CPU (no measured device ceilings)"
+        write_record(result, self.settings.results_dir / "runs")
+        return result
+
+
+def _stage_message(name: str, stage: WorkerOutcome) -> str:
+    if stage.status == "compile_error":
+        lines = [line for line in stage.message.splitlines() if line.strip()]
+        return f"{name}: " + (lines[0] if lines else "failed")[:500]
+    return f"{name}: {stage.message}"[:1000]

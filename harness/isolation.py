@@ -1,0 +1,87 @@
+"""Run one worker stage in its own process group, with a timeout, and classify how it ended."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ROOT
+
+TAIL_CHARS = 8000
+
+
+@dataclass
+class WorkerOutcome:
+    """How a worker process ended. `status` is the worker's own when it wrote a result,
+    else `timeout` or `crash` (or `runtime_error` for an exit without a result)."""
+
+    status: str
+    message: str = ""
+    returncode: int | None = None
+    elapsed_s: float = 0.0
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+    payload: dict = field(default_factory=dict)
+
+
+def run_worker(request: dict, workdir: Path, timeout_s: float, env: dict | None = None) -> WorkerOutcome:
+    """Write `request` to `workdir`, run `python -m harness.worker` on it and read `result.json` back."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    stage = request["mode"]
+    request_path = workdir / f"{stage}_request.json"
+    result_path = workdir / f"{stage}_result.json"
+    result_path.unlink(missing_ok=True)
+    request_path.write_text(json.dumps({**request, "result_path": str(result_path)}))
+    env = dict(env or os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("PYTHONFAULTHANDLER", "1")
+    stdout_path, stderr_path = workdir / f"{stage}.stdout", workdir / f"{stage}.stderr"
+    start = time.monotonic()
+    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+        process = subprocess.Popen([sys.executable, "-m", "harness.worker", str(request_path)],
+                                   stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,
+                                   cwd=str(ROOT), start_new_session=True)
+        try:
+            returncode = process.wait(timeout=timeout_s)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            returncode, timed_out = None, True
+        finally:
+            _kill_group(process)
+    outcome = WorkerOutcome(status="ok", returncode=returncode, elapsed_s=time.monotonic() - start,
+                            stdout_tail=_tail(stdout_path), stderr_tail=_tail(stderr_path))
+    if timed_out:
+        outcome.status, outcome.message = "timeout", f"{stage} stage exceeded {timeout_s:g} s; process group killed"
+        return outcome
+    if returncode < 0:
+        name = signal.Signals(-returncode).name if -returncode in signal.Signals._value2member_map_ else str(-returncode)
+        hint = " (possibly the out-of-memory killer)" if name == "SIGKILL" else ""
+        outcome.status, outcome.message = "crash", f"{stage} stage killed by {name}{hint}"
+        return outcome
+    if not result_path.is_file():
+        outcome.status = "runtime_error"
+        outcome.message = f"{stage} stage exited with code {returncode} without writing a result"
+        return outcome
+    outcome.payload = json.loads(result_path.read_text())
+    outcome.status = outcome.payload.get("status", "runtime_error")
+    outcome.message = outcome.payload.get("message", "")
+    return outcome
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Kill the worker and anything it left behind; it leads its own process group."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+def _tail(path: Path) -> str:
+    data = path.read_bytes()
+    return data[-TAIL_CHARS:].decode(errors="replace")

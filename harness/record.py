@@ -1,0 +1,87 @@
+"""Results: one plain dataclass per evaluation, a JSON record with the full detail, and the leaderboard CSV."""
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import pandas as pd
+
+KEY = ["problem", "config", "solution", "device", "dtype"]
+
+
+@dataclass
+class Result:
+    """One (problem, config, solution, device, dtype) evaluation. `detail` goes to the JSON record only."""
+
+    problem: str
+    config: str
+    solution: str
+    device: str
+    dtype: str
+    status: str
+    correct: bool = False
+    degenerate: bool = False
+    flags: list = field(default_factory=list)
+    message: str = ""
+    max_abs_err: float = math.nan
+    max_rel_err: float = math.nan
+    max_abs_err_fp64: float = math.nan
+    max_rel_err_fp64: float = math.nan
+    median_ms: float = math.nan
+    eager_ms: float = math.nan
+    compile_ms: float = math.nan
+    speedup_eager: float = math.nan
+    speedup_compile: float = math.nan
+    floor_ms: float = math.nan
+    pct_of_floor: float = math.nan
+    torch_version: str = ""
+    git_commit: str = ""
+    timestamp: str = ""
+    record: str = ""
+    detail: dict = field(default_factory=dict, repr=False)
+
+    def row(self) -> dict:
+        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "detail"}
+        row["flags"] = ";".join(self.flags)
+        return row
+
+
+COLUMNS = [f.name for f in fields(Result) if f.name != "detail"]
+
+
+def write_record(result: Result, runs_dir: Path) -> Path:
+    """The full evaluation as JSON under `runs_dir`; the path is stored in `result.record`."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    stamp = re.sub(r"[^0-9T]", "", result.timestamp)[:15]
+    name = "_".join(re.sub(r"[^A-Za-z0-9.-]+", "-", part) for part in
+                    (stamp, result.problem.split("/")[-1], result.config, result.solution, result.dtype))
+    path = runs_dir / f"{name}.json"
+    result.record = str(path)
+    path.write_text(json.dumps(asdict(result), indent=2, default=str) + "\n")
+    return path
+
+
+def upsert_leaderboard(results: list, csv_path: Path) -> pd.DataFrame:
+    """Replace the rows with the same key, append the new ones, and write the CSV back."""
+    new = pd.DataFrame([r.row() for r in results], columns=COLUMNS)
+    if csv_path.is_file():
+        old = pd.read_csv(csv_path, dtype={k: str for k in KEY})
+        table = pd.concat([old, new], ignore_index=True) if len(old) else new
+    else:
+        table = new
+    table = table.drop_duplicates(subset=KEY, keep="last").sort_values(KEY, kind="stable")
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(csv_path, index=False)
+    return table
+
+
+def git_commit(root: Path) -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""

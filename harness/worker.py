@@ -1,0 +1,276 @@
+"""Worker process: `python -m harness.worker REQUEST.json`, one stage per process.
+
+Stages: `compile` (import the candidate, building its extensions), `run` (the untrusted candidate:
+produce outputs, state_dict and timings only), `judge` (trusted: imports only the problem, recomputes
+the references from the same seeds and decides), `baseline` (trusted: times eager and torch.compile,
+counts the workload, measures device ceilings).
+"""
+# The timing module and the references below are bound before any candidate code is imported.
+from harness import timing  # noqa: I001  (must come first)
+
+import contextlib
+import importlib.util
+import json
+import math
+import os
+import sys
+import time
+import traceback
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+_save = torch.save
+_load = torch.load
+_synchronize = torch.cuda.synchronize
+_equal = torch.equal
+_clone = torch.Tensor.clone
+
+WATCHED = ("torch.cuda.synchronize", "torch.cuda.Event", "torch.cuda.Event.record",
+           "torch.cuda.Event.elapsed_time", "time.perf_counter", "torch.save", "torch.load",
+           "torch.equal", "torch.manual_seed", "torch.rand", "torch.randn", "torch.Tensor.clone",
+           "torch.Tensor.copy_", "torch.Tensor.to", "torch.Tensor.cpu", "torch.nn.Module.__call__")
+POISON_MIN_BYTES = 64 * 1024 * 1024
+
+
+def snapshot_identities() -> dict:
+    return {name: _resolve(name) for name in WATCHED}
+
+
+def changed_identities(snapshot: dict) -> list:
+    return [name for name, obj in snapshot.items() if _resolve(name) is not obj]
+
+
+def _resolve(dotted: str):
+    head, *rest = dotted.split(".")
+    obj = {"torch": torch, "time": time}[head]
+    for part in rest:
+        obj = getattr(obj, part)
+    return obj
+
+
+@contextlib.contextmanager
+def captured_output(path: Path):
+    """Send file descriptors 1 and 2 (compiler and ninja output included) to `path`."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(path, "ab") as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def classify(exc: BaseException) -> str:
+    text = str(exc).lower()
+    if isinstance(exc, (torch.cuda.OutOfMemoryError, MemoryError)) or "out of memory" in text:
+        return "oom"
+    if any(s in text for s in ("illegal memory access", "misaligned address", "device-side assert",
+                               "unspecified launch failure", "illegal instruction")):
+        return "crash"
+    return "runtime_error"
+
+
+def failure(status: str, exc: BaseException, **extra) -> dict:
+    return {"status": status, "message": f"{type(exc).__name__}: {str(exc).strip()[:2000]}",
+            "traceback": traceback.format_exc()[-6000:], **extra}
+
+
+def import_candidate(path: str):
+    directory = str(Path(path).parent)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    spec = importlib.util.spec_from_file_location(f"candidate_{Path(path).parent.name}_{Path(path).stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not isinstance(getattr(module, "ModelNew", None), type):
+        raise AttributeError(f"{path} defines no class ModelNew")
+    return module
+
+
+def compile_stage(request: dict) -> dict:
+    log = Path(request["workdir"]) / "compile.log"
+    try:
+        with captured_output(log):
+            import_candidate(request["candidate"])
+    except BaseException as exc:  # noqa: BLE001  any failure at import is the candidate's compile error
+        return failure("compile_error", exc)
+    return {"status": "ok"}
+
+
+def run_stage(request: dict) -> dict:
+    """The untrusted side: build ModelNew, save one output file per trial, the state_dict and timings."""
+    from harness.problem import load_module
+    from harness.seeding import Trial, apply_precision_mode, as_tensor_list, build_model, make_inputs
+
+    apply_precision_mode(request["dtype"])
+    device, dtype, workdir = request["device"], request["dtype"], Path(request["workdir"])
+    problem = load_module(request["problem"], request["constants"])
+    init_inputs = problem.get_init_inputs()
+    trials = [Trial.from_json(t) for t in request["trials"]]
+    identities = snapshot_identities()
+    try:
+        with captured_output(workdir / "compile.log"):
+            module = import_candidate(request["candidate"])
+    except BaseException as exc:  # noqa: BLE001
+        return failure("compile_error", exc)
+    result = {"status": "ok", "outputs": [], "inputs_modified": [], "torch_patched": []}
+    try:
+        model = build_model(module.ModelNew, init_inputs, device, dtype)
+        _save({k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()},
+              workdir / "state_dict.pt")
+        for index, trial in enumerate(trials):
+            inputs = make_inputs(problem, trial, device, dtype)
+            originals = [_clone(x) if isinstance(x, torch.Tensor) else x for x in inputs]
+            poison_allocator(device, request["poison_bytes"])
+            with torch.no_grad():
+                outputs = as_tensor_list(model(*inputs))
+            if device == "cuda":
+                _synchronize()
+            path = workdir / f"trial_{index}.pt"
+            _save([o.detach().to("cpu", copy=True) for o in outputs], path)
+            result["outputs"].append(str(path))
+            if not all(_same_bits(a, b) for a, b in zip(inputs, originals)):
+                result["inputs_modified"].append(trial.name)
+        inputs = make_inputs(problem, trials[0], device, dtype)
+        with torch.no_grad():
+            measurement = timing.do_bench(lambda: model(*inputs), device=device,
+                                          trials=request["timing_trials"], warmup=request["warmup"])
+        result["measurement"] = asdict(measurement)
+    except BaseException as exc:  # noqa: BLE001
+        return failure(classify(exc), exc, outputs=result["outputs"])
+    result["torch_patched"] = changed_identities(identities)
+    return result
+
+
+def poison_allocator(device: str, nbytes: int) -> None:
+    """Fill a large freed block of the caching allocator with NaN, so unwritten outputs read as NaN."""
+    if device != "cuda":
+        return
+    free, _ = torch.cuda.mem_get_info()
+    size = min(max(nbytes, POISON_MIN_BYTES), free // 2) // 4
+    block = torch.empty(size, dtype=torch.float32, device="cuda")
+    block.fill_(math.nan)
+    del block
+
+
+def _same_bits(a, b) -> bool:
+    if not isinstance(a, torch.Tensor):
+        return True
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.is_floating_point() or a.is_complex():
+        nan_a, nan_b = torch.isnan(a), torch.isnan(b)
+        return _equal(nan_a, nan_b) and _equal(a.masked_fill(nan_a, 0), b.masked_fill(nan_b, 0))
+    return _equal(a, b)
+
+
+def judge_stage(request: dict) -> dict:
+    """The trusted side: rebuild Model and the inputs from the same seeds and compare."""
+    from harness.config import Tolerance
+    from harness.correctness import ConstantTracker, compare, compare_parameters
+    from harness.problem import load_module
+    from harness.seeding import Trial, apply_precision_mode, as_tensor_list, build_model, make_inputs, precision_key
+
+    apply_precision_mode(request["dtype"])
+    device, dtype = request["device"], request["dtype"]
+    problem = load_module(request["problem"], request["constants"])
+    init_inputs = problem.get_init_inputs()
+    model = build_model(problem.Model, init_inputs, device, dtype)
+    model64 = build_model(problem.Model, init_inputs, device, dtype).to(torch.float64)
+    precision = precision_key(dtype, device)
+    tol = Tolerance(**request["tolerances"][precision])
+
+    state_path = Path(request["workdir"]) / "state_dict.pt"
+    got_state = _load(state_path, weights_only=True) if state_path.is_file() else {}
+    parameter_message = compare_parameters(model.state_dict(), got_state if isinstance(got_state, dict) else {})
+    names_match = isinstance(got_state, dict) and set(got_state) == set(model.state_dict())
+
+    all_trials, get_inputs_trials = ConstantTracker(), ConstantTracker()
+    verdicts = []
+    for trial_json, output_path in zip(request["trials"], request["outputs"]):
+        trial = Trial.from_json(trial_json)
+        inputs = make_inputs(problem, trial, device, dtype)
+        with torch.no_grad():
+            eager = as_tensor_list(model(*inputs))
+            exact = as_tensor_list(model64(*[x.to(torch.float64) if isinstance(x, torch.Tensor)
+                                             and x.is_floating_point() else x for x in inputs]))
+        all_trials.update(eager)
+        if trial.from_get_inputs:
+            get_inputs_trials.update(eager)
+        candidate = _load(output_path, weights_only=True)
+        if not isinstance(candidate, list) or not all(isinstance(t, torch.Tensor) for t in candidate):
+            verdicts.append({"trial": trial.name, "status": "runtime_error",
+                             "message": "candidate output file does not hold a list of tensors"})
+            continue
+        verdicts.append(asdict(compare(trial.name, candidate, eager, exact, tol)))
+    return {"status": "ok", "precision": precision, "tolerance": asdict(tol), "trials": verdicts,
+            "parameter_names_match": names_match, "parameter_message": parameter_message,
+            "constant_fraction": all_trials.fraction, "degenerate": all_trials.degenerate,
+            "constant_fraction_get_inputs": get_inputs_trials.fraction,
+            "degenerate_get_inputs": get_inputs_trials.degenerate}
+
+
+def baseline_stage(request: dict) -> dict:
+    """Eager and torch.compile timings of Model on the first trial's inputs, workload and ceilings."""
+    from harness import roofline
+    from harness.problem import load_module
+    from harness.seeding import Trial, apply_precision_mode, build_model, make_inputs
+
+    apply_precision_mode(request["dtype"])
+    device, dtype = request["device"], request["dtype"]
+    problem = load_module(request["problem"], request["constants"])
+    init_inputs = problem.get_init_inputs()
+    trial = Trial.from_json(request["trials"][0])
+    inputs = make_inputs(problem, trial, device, dtype)
+    result = {"status": "ok", "device_name": torch.cuda.get_device_name() if device == "cuda" else "cpu",
+              "torch_version": torch.__version__}
+    try:
+        result["workload"] = asdict(roofline.workload(problem.Model, init_inputs, inputs, dtype))
+    except Exception as exc:  # noqa: BLE001  some models cannot run on the meta device
+        result["workload_error"] = f"{type(exc).__name__}: {exc}"
+    model = build_model(problem.Model, init_inputs, device, dtype)
+    bench = {"device": device, "trials": request["timing_trials"], "warmup": request["warmup"]}
+    with torch.no_grad():
+        result["eager"] = asdict(timing.do_bench(lambda: model(*inputs), **bench))
+        if request["compile_baseline"]:
+            try:
+                compiled = torch.compile(model)
+                compiled(*inputs)
+                result["compiled"] = asdict(timing.do_bench(lambda: compiled(*inputs), **bench))
+            except Exception as exc:  # noqa: BLE001  report, keep the eager baseline
+                result["compile_error"] = f"{type(exc).__name__}: {str(exc)[:2000]}"
+    if device == "cuda":
+        cache = Path(request["ceilings_cache"])
+        ceilings = roofline.load_cached_ceilings(cache, result["device_name"], torch.__version__)
+        if ceilings is None:
+            ceilings = roofline.measure_ceilings(result["device_name"])
+            result["ceilings_measured"] = True
+        result["ceilings"] = asdict(ceilings)
+    return result
+
+
+STAGES = {"compile": compile_stage, "run": run_stage, "judge": judge_stage, "baseline": baseline_stage}
+
+
+def main(argv: list) -> int:
+    request = json.loads(Path(argv[1]).read_text())
+    try:
+        result = STAGES[request["mode"]](request)
+    except BaseException as exc:  # noqa: BLE001  the parent reads the status, not a traceback
+        result = failure(classify(exc), exc)
+    Path(request["result_path"]).write_text(json.dumps(result, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
