@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,7 +86,17 @@ def find_candidate(spec: str, directory: Path | None) -> Candidate:
 def compile_env(candidate: Candidate, cache_dir: Path, gpu_present: bool) -> dict:
     """Environment for the worker: a build dir keyed by the source hash, Hopper when there is no GPU."""
     env = dict(os.environ)
+    cuda_home = _cuda_home()
+    if cuda_home and not env.get("CUDA_HOME") and not env.get("CUDA_PATH"):
+        env["CUDA_HOME"] = cuda_home
     if not gpu_present and not env.get("TORCH_CUDA_ARCH_LIST"):
         env["TORCH_CUDA_ARCH_LIST"] = HOPPER_ARCH
     env["TORCH_EXTENSIONS_DIR"] = str(cache_dir / candidate.build_hash(env))
     return env
+
+
+def _cuda_home() -> str | None:
+    """The toolkit root: nvcc on PATH may be a wrapper outside it (e.g. /usr/local/bin/nvcc)."""
+    nvcc = shutil.which("nvcc")
+    guesses = ([Path(nvcc).resolve().parent.parent] if nvcc else []) + [Path("/usr/local/cuda")]
+    return next((str(g) for g in guesses if (g / "include" / "cuda.h").is_file()), None)

@@ -18,6 +18,7 @@ IDENTITY_CALLS = frozenset({"str", "os.fspath", "os.path.abspath", "os.path.real
 IDENTITY_METHODS = frozenset({"resolve", "absolute"})
 OPEN_CALLS = frozenset({"open", "io.open"})
 LOCAL_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"]+)"', re.MULTILINE)
+PRAGMA_ONCE = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+once\b.*$", re.MULTILINE)
 
 
 class ExportError(HarnessError):
@@ -203,7 +204,8 @@ def _inline_includes(path: Path, seen: set[Path]) -> str:
             return match.group(0)
         if header in seen:
             return f"// (already inlined above) {match.group(0).strip()}"
-        body = _inline_includes(header, seen).rstrip("\n")
+        body = PRAGMA_ONCE.sub("// (pragma once dropped: each header is inlined once)", _inline_includes(header, seen))
+        body = body.rstrip("\n")
         return (f'// ---- begin inlined "{match.group(1)}" ----\n{body}\n'
                 f'// ---- end inlined "{match.group(1)}" ----')
 

@@ -71,7 +71,8 @@ def ranked(df: pd.DataFrame, problem: str | None = None) -> pd.DataFrame:
     return order.drop(columns="_invalid").reset_index(drop=True)
 
 
-def _ms(value) -> str:
+def format_ms(value: float) -> str:
+    """0.042, 5.83, 3,650: enough digits for timings without scientific notation."""
     if value < 1:
         return f"{value:.3g}"
     return f"{value:.2f}" if value < 100 else f"{value:,.0f}"
@@ -103,8 +104,8 @@ COLUMNS = (
     ("status", "status", _text, False),
     ("vs eager", "speedup_eager", _speedup, True),
     ("vs compile", "speedup_compile", _speedup, True),
-    ("median ms", "median_ms", _ms, True),
-    ("floor ms", "floor_ms", _ms, True),
+    ("median ms", "median_ms", format_ms, True),
+    ("floor ms", "floor_ms", format_ms, True),
     ("% of floor", "pct_of_floor", _percent, True),
     ("max abs err", "max_abs_err", _error, True),
     ("flags", "flags", _text, False),

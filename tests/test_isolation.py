@@ -1,0 +1,97 @@
+"""Each misbehaving candidate becomes a recorded status, in its own process, and the run goes on."""
+import json
+import os
+import time
+
+import pytest
+
+from conftest import PROBLEM
+from harness.candidate import Candidate, find_candidate, find_candidates, solutions_dir
+from harness.evaluate import ProblemEvaluation, Settings
+from harness.problem import find_problem
+
+RUN_TIMEOUT_S = 30
+
+
+@pytest.fixture(scope="module")
+def evaluation(test_root, tmp_path_factory):
+    settings = Settings(device="cpu", results_dir=tmp_path_factory.mktemp("results"),
+                        cache_dir=tmp_path_factory.mktemp("cache"), compile_timeout_s=60,
+                        run_timeout_s=RUN_TIMEOUT_S, compile_baseline=False)
+    return ProblemEvaluation(find_problem(PROBLEM, test_root), "small", settings, test_root)
+
+
+def evaluate(evaluation, name):
+    directory = solutions_dir(evaluation.root, evaluation.problem.name)
+    return evaluation.evaluate(find_candidate(name, directory))
+
+
+@pytest.mark.parametrize("name, status, flag", [
+    ("good_pytorch", "ok", None),
+    ("raises", "runtime_error", None),
+    ("aborts", "crash", None),
+    ("segfaults", "crash", None),
+    ("import_error", "compile_error", None),
+    ("wrong_shape", "shape_mismatch", None),
+    ("wrong_dtype", "dtype_mismatch", None),
+    ("wrong_values", "incorrect", None),
+    ("nan_output", "incorrect", None),
+    ("modifies_input", "incorrect", "inputs_modified"),
+    ("patches_torch", "tampered", "torch_patched"),
+    ("different_init", "incorrect", "param_mismatch"),
+    ("cuda_epilogue", "needs_cuda", None),
+])
+def test_candidate_status(evaluation, name, status, flag):
+    result = evaluate(evaluation, name)
+    assert result.status == status, result.message
+    assert result.correct is (status == "ok")
+    if flag:
+        assert flag in result.flags
+    record = json.loads(open(result.record).read())
+    assert record["status"] == status and record["solution"] == name
+
+
+def test_good_candidate_record_has_detail(evaluation):
+    result = evaluate(evaluation, "good_pytorch")
+    detail = result.detail
+    assert len(detail["verdict"]["trials"]) == 7  # 5 get_inputs() trials + 2 extra distributions
+    assert detail["verdict"]["degenerate_get_inputs"] and not result.degenerate
+    assert detail["measurement"]["n"] == 5 and result.median_ms > 0 and result.speedup_eager > 0
+    assert result.max_abs_err <= 1e-4
+
+
+def test_crash_message_names_the_signal(evaluation):
+    assert "SIGABRT" in evaluate(evaluation, "aborts").message
+    assert "SIGSEGV" in evaluate(evaluation, "segfaults").message
+
+
+def test_hang_is_killed_with_its_process_group(evaluation, tmp_path):
+    marker = f"time.sleep(3600)"
+    started = time.monotonic()
+    result = evaluate(evaluation, "hangs")
+    assert result.status == "timeout" and "run stage" in result.message
+    assert time.monotonic() - started < RUN_TIMEOUT_S + 30
+    leftover = [pid for pid in os.listdir("/proc") if pid.isdigit() and _cmdline(pid).endswith(marker)]
+    assert not leftover, "the hanging candidate's child outlived the timeout"
+
+
+def test_stderr_and_traceback_are_recorded(evaluation):
+    result = evaluate(evaluation, "raises")
+    assert "deliberate failure in forward" in result.message
+    assert "deliberate failure in forward" in result.detail["run"]["traceback"]
+
+
+def test_directory_solution_is_a_candidate(tmp_path):
+    (tmp_path / "dir_solution").mkdir()
+    (tmp_path / "dir_solution" / "model_new.py").write_text("class ModelNew:\n    pass\n")
+    (tmp_path / "helper.py").write_text("x = 1\n")
+    found = find_candidates(tmp_path)
+    assert found == [Candidate("dir_solution", (tmp_path / "dir_solution" / "model_new.py").resolve(), "directory")]
+
+
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
