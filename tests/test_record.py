@@ -1,0 +1,30 @@
+import math
+
+import pandas as pd
+
+from harness.record import COLUMNS, Result, upsert_leaderboard
+
+
+def result(solution, status="ok", median=1.0, dtype="fp32"):
+    return Result(problem="level2/p", config="small", solution=solution, device="cpu", dtype=dtype,
+                  status=status, correct=status == "ok", flags=["a", "b"], median_ms=median)
+
+
+def test_upsert_replaces_rows_with_the_same_key_and_keeps_others(tmp_path):
+    csv = tmp_path / "leaderboard.csv"
+    upsert_leaderboard([result("x", median=1.0), result("y", median=2.0)], csv)
+    upsert_leaderboard([result("x", status="incorrect", median=3.0), result("x", dtype="bf16")], csv)
+    table = pd.read_csv(csv)
+    assert list(table.columns) == COLUMNS
+    assert len(table) == 3
+    row = table[(table.solution == "x") & (table.dtype == "fp32")].iloc[0]
+    assert row.status == "incorrect" and row.median_ms == 3.0 and row["flags"] == "a;b"
+    assert table[table.solution == "y"].iloc[0].median_ms == 2.0
+
+
+def test_nan_fields_round_trip(tmp_path):
+    csv = tmp_path / "leaderboard.csv"
+    upsert_leaderboard([result("x", status="needs_cuda", median=math.nan)], csv)
+    upsert_leaderboard([result("z")], csv)
+    table = pd.read_csv(csv)
+    assert math.isnan(table[table.solution == "x"].iloc[0].median_ms) and len(table) == 2
