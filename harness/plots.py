@@ -156,9 +156,9 @@ def _floor_chart(mpl, groups):
         else:
             ax.axvspan(low, floor, color=FLOOR_COLOR, alpha=0.08)
             ax.axvline(floor, color=FLOOR_COLOR, linewidth=2)
-            ax.annotate(f"floor {format_ms(floor)} ms ", (floor, 0), xytext=(-4, 0),
+            ax.annotate(f"floor {format_ms(floor)} ms", (floor, 1), xytext=(-4, -3),
                         textcoords="offset points", xycoords=("data", "axes fraction"),
-                        ha="right", va="bottom", fontsize=9, color=FLOOR_COLOR)
+                        ha="right", va="top", fontsize=9, color=FLOOR_COLOR)
         for column, color, style in (("eager_ms", EAGER_COLOR, "--"), ("compile_ms", COMPILE_COLOR, ":")):
             reference = next((v for v in map(_number, rows[column]) if not math.isnan(v)), math.nan)
             if not math.isnan(reference):
