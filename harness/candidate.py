@@ -83,13 +83,16 @@ def find_candidate(spec: str, directory: Path | None) -> Candidate:
     raise NotFoundError(f"unknown solution '{spec}'{where}")
 
 
-def compile_env(candidate: Candidate, cache_dir: Path, gpu_present: bool) -> dict:
-    """Environment for the worker: a build dir keyed by the source hash, Hopper when there is no GPU."""
+def compile_env(candidate: Candidate, cache_dir: Path, gpu_present: bool, arch_list: str | None = None) -> dict:
+    """Environment for the worker: a build dir keyed by the source hash; `arch_list` if given,
+    else Hopper (9.0a) when there is no GPU to ask."""
     env = dict(os.environ)
     cuda_home = _cuda_home()
     if cuda_home and not env.get("CUDA_HOME") and not env.get("CUDA_PATH"):
         env["CUDA_HOME"] = cuda_home
-    if not gpu_present and not env.get("TORCH_CUDA_ARCH_LIST"):
+    if arch_list:
+        env["TORCH_CUDA_ARCH_LIST"] = arch_list
+    elif not gpu_present and not env.get("TORCH_CUDA_ARCH_LIST"):
         env["TORCH_CUDA_ARCH_LIST"] = HOPPER_ARCH
     env["TORCH_EXTENSIONS_DIR"] = str(cache_dir / candidate.build_hash(env))
     return env

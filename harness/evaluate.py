@@ -99,8 +99,7 @@ class ProblemEvaluation:
         env = compile_env(candidate, self.settings.cache_dir, self.gpu_present)
         result.detail["build_dir"] = env["TORCH_EXTENSIONS_DIR"]
         on_stage("compile")
-        stage = run_worker(self._request("compile", workdir, candidate=str(candidate.path)),
-                           workdir, self.settings.compile_timeout_s, env)
+        stage = compile_candidate(candidate, workdir, self.settings.compile_timeout_s, env)
         self._keep(result, "compile", stage, workdir)
         if stage.status != "ok":
             result.status, result.message = stage.status, _stage_message("compile", stage)
@@ -196,6 +195,13 @@ class ProblemEvaluation:
                 result.detail["floor_note"] = "no speed-of-light floor on CPU (no measured device ceilings)"
         write_record(result, self.settings.results_dir / "runs")
         return result
+
+
+def compile_candidate(candidate: Candidate, workdir: Path, timeout_s: float, env: dict) -> WorkerOutcome:
+    """The compile stage alone: import the candidate in a worker, building its extensions into
+    env's TORCH_EXTENSIONS_DIR; needs no GPU. Compiler output lands in workdir/compile.log."""
+    return run_worker({"mode": "compile", "workdir": str(workdir), "candidate": str(candidate.path)},
+                      workdir, timeout_s, env)
 
 
 def _stage_message(name: str, stage: WorkerOutcome) -> str:
