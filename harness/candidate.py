@@ -90,6 +90,9 @@ def compile_env(candidate: Candidate, cache_dir: Path, gpu_present: bool, arch_l
     cuda_home = _cuda_home()
     if cuda_home and not env.get("CUDA_HOME") and not env.get("CUDA_PATH"):
         env["CUDA_HOME"] = cuda_home
+    if cuda_home and not Path(cuda_home, "include", "cusparse.h").is_file():
+        extra = [str(d) for d in _wheel_cuda_includes() if (d / "cusparse.h").is_file()]
+        env["CPLUS_INCLUDE_PATH"] = os.pathsep.join(filter(None, [env.get("CPLUS_INCLUDE_PATH"), *extra]))
     if arch_list:
         env["TORCH_CUDA_ARCH_LIST"] = arch_list
     elif not gpu_present and not env.get("TORCH_CUDA_ARCH_LIST"):
@@ -103,3 +106,10 @@ def _cuda_home() -> str | None:
     nvcc = shutil.which("nvcc")
     guesses = ([Path(nvcc).resolve().parent.parent] if nvcc else []) + [Path("/usr/local/cuda")]
     return next((str(g) for g in guesses if (g / "include" / "cuda.h").is_file()), None)
+
+
+def _wheel_cuda_includes() -> list:
+    """Include dirs of the nvidia-* wheels next to torch: a slim toolkit may lack the math-library
+    headers (cusparse.h, ...) that ATen/cuda/CUDAContext.h includes. Searched after the toolkit's."""
+    site = Path(torch.__file__).resolve().parent.parent / "nvidia"
+    return sorted(site.glob("*/include")) if site.is_dir() else []

@@ -99,7 +99,8 @@ class ProblemEvaluation:
         env = compile_env(candidate, self.settings.cache_dir, self.gpu_present)
         result.detail["build_dir"] = env["TORCH_EXTENSIONS_DIR"]
         on_stage("compile")
-        stage = compile_candidate(candidate, workdir, self.settings.compile_timeout_s, env)
+        stage = compile_candidate(candidate, workdir, self.settings.compile_timeout_s, env,
+                                  self.problem.path, self.size_set.constants)
         self._keep(result, "compile", stage, workdir)
         if stage.status != "ok":
             result.status, result.message = stage.status, _stage_message("compile", stage)
@@ -115,7 +116,7 @@ class ProblemEvaluation:
             return
         run = stage.payload
         on_stage("judge")
-        stage = run_worker(self._request("judge", workdir, outputs=run["outputs"],
+        stage = run_worker(self._request("judge", workdir,
                                          tolerances={k: asdict(v) for k, v in self.config.tolerances.items()}),
                            workdir, self.settings.run_timeout_s)
         self._keep(result, "judge", stage, workdir)
@@ -197,11 +198,14 @@ class ProblemEvaluation:
         return result
 
 
-def compile_candidate(candidate: Candidate, workdir: Path, timeout_s: float, env: dict) -> WorkerOutcome:
-    """The compile stage alone: import the candidate in a worker, building its extensions into
-    env's TORCH_EXTENSIONS_DIR; needs no GPU. Compiler output lands in workdir/compile.log."""
-    return run_worker({"mode": "compile", "workdir": str(workdir), "candidate": str(candidate.path)},
-                      workdir, timeout_s, env)
+def compile_candidate(candidate: Candidate, workdir: Path, timeout_s: float, env: dict,
+                      problem_path: Path | None = None, constants: dict | None = None) -> WorkerOutcome:
+    """The compile stage alone: import the candidate in a worker (and construct ModelNew on the CPU
+    when the problem is given), building its extensions into env's TORCH_EXTENSIONS_DIR; needs no
+    GPU. Compiler output lands in workdir/compile.log."""
+    request = {"mode": "compile", "workdir": str(workdir), "candidate": str(candidate.path),
+               "problem": str(problem_path) if problem_path else None, "constants": constants or {}}
+    return run_worker(request, workdir, timeout_s, env)
 
 
 def _stage_message(name: str, stage: WorkerOutcome) -> str:

@@ -59,7 +59,10 @@ def run_worker(request: dict, workdir: Path, timeout_s: float, env: dict | None 
         outcome.status, outcome.message = "timeout", f"{stage} stage exceeded {timeout_s:g} s; process group killed"
         return outcome
     if returncode < 0:
-        name = signal.Signals(-returncode).name if -returncode in signal.Signals._value2member_map_ else str(-returncode)
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
         hint = " (possibly the out-of-memory killer)" if name == "SIGKILL" else ""
         outcome.status, outcome.message = "crash", f"{stage} stage killed by {name}{hint}"
         return outcome

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from .config import ProblemConfig, SizeSet, default_config, load_config
+from .config import ProblemConfig, default_config, load_config
 from .errors import ConfigError, NotFoundError
 
 _module_ids = itertools.count()
@@ -96,7 +96,3 @@ def load_module(path: Path, constants: dict | None = None) -> ModuleType:
     for name, value in (constants or {}).items():
         setattr(module, name, value)
     return module
-
-
-def load_problem_module(path: Path, size_set: SizeSet) -> ModuleType:
-    return load_module(path, size_set.constants)

@@ -32,6 +32,8 @@ WATCHED = ("torch.cuda.synchronize", "torch.cuda.Event", "torch.cuda.Event.recor
            "torch.equal", "torch.manual_seed", "torch.rand", "torch.randn", "torch.Tensor.clone",
            "torch.Tensor.copy_", "torch.Tensor.to", "torch.Tensor.cpu", "torch.nn.Module.__call__")
 POISON_MIN_BYTES = 64 * 1024 * 1024
+SMALL_POOL_BLOCK = 1024 * 1024
+SMALL_POOL_BLOCKS = 16
 
 
 def snapshot_identities() -> dict:
@@ -98,13 +100,29 @@ def import_candidate(path: str):
 
 
 def compile_stage(request: dict) -> dict:
+    """Import the candidate, then construct ModelNew on the CPU (for extensions built lazily in
+    __init__). A construction failure is left for the run stage to report."""
+    from harness.problem import load_module
+    from harness.seeding import MODEL_SEED
+
     log = Path(request["workdir"]) / "compile.log"
     try:
         with captured_output(log):
-            import_candidate(request["candidate"])
+            module = import_candidate(request["candidate"])
     except BaseException as exc:  # noqa: BLE001  any failure at import is the candidate's compile error
         return failure("compile_error", exc)
-    return {"status": "ok"}
+    result = {"status": "ok"}
+    if request.get("problem"):
+        try:
+            with captured_output(log):
+                init_inputs = load_module(request["problem"], request["constants"]).get_init_inputs()
+                torch.manual_seed(MODEL_SEED)
+                module.ModelNew(*init_inputs)
+        except BaseException as exc:  # noqa: BLE001
+            if "Error building extension" in str(exc):
+                return failure("compile_error", exc)
+            result["construct_error"] = f"{type(exc).__name__}: {str(exc).strip()[:2000]}"
+    return result
 
 
 def run_stage(request: dict) -> dict:
@@ -123,7 +141,7 @@ def run_stage(request: dict) -> dict:
             module = import_candidate(request["candidate"])
     except BaseException as exc:  # noqa: BLE001
         return failure("compile_error", exc)
-    result = {"status": "ok", "outputs": [], "inputs_modified": [], "torch_patched": []}
+    result = {"status": "ok", "inputs_modified": [], "torch_patched": []}
     try:
         model = build_model(module.ModelNew, init_inputs, device, dtype)
         _save({k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()},
@@ -136,9 +154,7 @@ def run_stage(request: dict) -> dict:
                 outputs = as_tensor_list(model(*inputs))
             if device == "cuda":
                 _synchronize()
-            path = workdir / f"trial_{index}.pt"
-            _save([o.detach().to("cpu", copy=True) for o in outputs], path)
-            result["outputs"].append(str(path))
+            _save([o.detach().to("cpu", copy=True) for o in outputs], trial_output(workdir, index))
             if not all(_same_bits(a, b) for a, b in zip(inputs, originals)):
                 result["inputs_modified"].append(trial.name)
         inputs = make_inputs(problem, trials[0], device, dtype)
@@ -147,20 +163,27 @@ def run_stage(request: dict) -> dict:
                                           trials=request["timing_trials"], warmup=request["warmup"])
         result["measurement"] = asdict(measurement)
     except BaseException as exc:  # noqa: BLE001
-        return failure(classify(exc), exc, outputs=result["outputs"])
+        return failure(classify(exc), exc)
     result["torch_patched"] = changed_identities(identities)
     return result
 
 
+def trial_output(workdir: Path, index: int) -> Path:
+    """Where the run stage saves a trial's outputs and the judge reads them (never from the payload)."""
+    return workdir / f"trial_{index}.pt"
+
+
 def poison_allocator(device: str, nbytes: int) -> None:
-    """Fill a large freed block of the caching allocator with NaN, so unwritten outputs read as NaN."""
+    """Fill freed blocks of the caching allocator with NaN, so unwritten outputs read as NaN:
+    one large block for the large pool, and 1 MB blocks for the small pool (allocations <= 1 MB)."""
     if device != "cuda":
         return
     free, _ = torch.cuda.mem_get_info()
-    size = min(max(nbytes, POISON_MIN_BYTES), free // 2) // 4
-    block = torch.empty(size, dtype=torch.float32, device="cuda")
-    block.fill_(math.nan)
-    del block
+    blocks = [torch.empty(min(max(nbytes, POISON_MIN_BYTES), free // 2) // 4, device="cuda")]
+    blocks += [torch.empty(SMALL_POOL_BLOCK // 4, device="cuda") for _ in range(SMALL_POOL_BLOCKS)]
+    for block in blocks:
+        block.fill_(math.nan)
+    del blocks
 
 
 def _same_bits(a, b) -> bool:
@@ -197,7 +220,7 @@ def judge_stage(request: dict) -> dict:
 
     all_trials, get_inputs_trials = ConstantTracker(), ConstantTracker()
     verdicts = []
-    for trial_json, output_path in zip(request["trials"], request["outputs"]):
+    for index, trial_json in enumerate(request["trials"]):
         trial = Trial.from_json(trial_json)
         inputs = make_inputs(problem, trial, device, dtype)
         with torch.no_grad():
@@ -207,7 +230,7 @@ def judge_stage(request: dict) -> dict:
         all_trials.update(eager)
         if trial.from_get_inputs:
             get_inputs_trials.update(eager)
-        candidate = _load(output_path, weights_only=True)
+        candidate = _load(trial_output(Path(request["workdir"]), index), weights_only=True)
         if not isinstance(candidate, list) or not all(isinstance(t, torch.Tensor) for t in candidate):
             verdicts.append({"trial": trial.name, "status": "runtime_error",
                              "message": "candidate output file does not hold a list of tensors"})

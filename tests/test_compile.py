@@ -23,10 +23,19 @@ def test_cuda_solution_compiles_for_sm90a(candidate, tmp_path):
     if shutil.which("nvcc") is None and not Path("/usr/local/cuda/bin/nvcc").exists():
         pytest.skip("nvcc not found: cannot build CUDA solutions on this machine")
     env = compile_env(candidate, tmp_path / "cache", gpu_present=False, arch_list=HOPPER_ARCH)
-    outcome = compile_candidate(candidate, tmp_path / "work", timeout_s=1200, env=env)
+    problem = _problem_of(candidate)
+    outcome = compile_candidate(candidate, tmp_path / "work", timeout_s=1200, env=env, problem_path=problem)
     log = (tmp_path / "work" / "compile.log").read_text(errors="replace")
     assert outcome.status == "ok", f"{outcome.message}\n{outcome.payload.get('traceback', '')}\n{log[-4000:]}"
     ninja_files = list(Path(env["TORCH_EXTENSIONS_DIR"]).rglob("build.ninja"))
-    assert ninja_files, "no extension was built"
+    assert ninja_files, f"no extension was built: {outcome.payload.get('construct_error', '')}"
     assert all("sm_90a" in f.read_text() for f in ninja_files), "not built for sm_90a"
     assert list(Path(env["TORCH_EXTENSIONS_DIR"]).rglob("*.so")), "no shared object produced"
+
+
+def _problem_of(candidate):
+    """solutions/<level>/<stem>/x.py -> problems/<level>/<stem>.py (module defaults: ModelNew is
+    constructed on the CPU so extensions built in __init__ are built too)."""
+    stem_dir = candidate.path.parent
+    path = REPO / "problems" / stem_dir.parent.name / f"{stem_dir.name}.py"
+    return path if path.is_file() else REPO / "problems" / "level2" / "93_ConvTranspose2d_Add_Min_GELU_Multiply.py"

@@ -4,7 +4,7 @@ import torch
 from conftest import PROBLEM, REPO
 from harness.config import MODULE_DEFAULTS, load_config
 from harness.errors import ConfigError, NotFoundError
-from harness.problem import find_problem, list_problems, load_problem_module
+from harness.problem import find_problem, list_problems, load_module
 from harness.seeding import Trial, make_inputs, trial_plan
 
 
@@ -17,7 +17,7 @@ def write(tmp_path, text):
 def test_constants_override_module_before_get_inputs(test_root):
     problem = find_problem(PROBLEM, test_root)
     size_set = problem.config().size_set("small")
-    module = load_problem_module(problem.path, size_set)
+    module = load_module(problem.path, size_set.constants)
     (x,) = module.get_inputs()
     assert x.shape == (2, 8, 9, 11)
     assert module.get_init_inputs() == [8, 8, 4, 2, 0.5, 2.0]
@@ -25,7 +25,7 @@ def test_constants_override_module_before_get_inputs(test_root):
 
 def test_partial_override_keeps_other_constants(test_root):
     problem = find_problem(PROBLEM, test_root)
-    module = load_problem_module(problem.path, problem.config().size_set("tiny-randn"))
+    module = load_module(problem.path, problem.config().size_set("tiny-randn").constants)
     assert module.get_init_inputs()[:4] == [3, 2, 4, 2]
 
 
@@ -34,7 +34,7 @@ def test_input_distribution_and_extra_distributions(test_root):
     config = problem.config()
     plan = trial_plan(config, config.size_set("tiny-randn"))
     assert [t.name for t in plan] == [f"get_inputs#{i}" for i in range(5)] + ["randn*4", "uniform(-1,1)"]
-    module = load_problem_module(problem.path, config.size_set("tiny-randn"))
+    module = load_module(problem.path, config.size_set("tiny-randn").constants)
     (x,) = make_inputs(module, plan[0], "cpu", "fp32")
     assert x.min() < 0, "randn inputs, not get_inputs()' torch.rand"
     (wide,) = make_inputs(module, plan[5], "cpu", "fp32")
@@ -46,11 +46,11 @@ def test_input_distribution_and_extra_distributions(test_root):
 def test_inputs_are_reproducible_and_differ_between_trials(test_root):
     problem = find_problem(PROBLEM, test_root)
     size_set = problem.config().size_set("small")
-    first = make_inputs(load_problem_module(problem.path, size_set), Trial("a", 1), "cpu", "fp32")[0]
-    again = make_inputs(load_problem_module(problem.path, size_set), Trial("a", 1), "cpu", "fp32")[0]
-    other = make_inputs(load_problem_module(problem.path, size_set), Trial("b", 2), "cpu", "fp32")[0]
+    first = make_inputs(load_module(problem.path, size_set.constants), Trial("a", 1), "cpu", "fp32")[0]
+    again = make_inputs(load_module(problem.path, size_set.constants), Trial("a", 1), "cpu", "fp32")[0]
+    other = make_inputs(load_module(problem.path, size_set.constants), Trial("b", 2), "cpu", "fp32")[0]
     assert torch.equal(first, again) and not torch.equal(first, other)
-    half = make_inputs(load_problem_module(problem.path, size_set), Trial("a", 1), "cpu", "bf16")[0]
+    half = make_inputs(load_module(problem.path, size_set.constants), Trial("a", 1), "cpu", "bf16")[0]
     assert half.dtype == torch.bfloat16
 
 
@@ -104,7 +104,7 @@ def test_unmodified_kernelbench_file_loads_with_module_defaults(tmp_path):
     problem = find_problem(str(path), REPO)
     config = problem.config()
     assert list(config.sets) == [MODULE_DEFAULTS] and problem.name == "19_ReLU"
-    module = load_problem_module(problem.path, config.size_set())
+    module = load_module(problem.path, config.size_set().constants)
     assert module.get_inputs()[0].shape == (4, 8)
 
 

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from conftest import PROBLEM
-from harness.problem import find_problem, load_problem_module
+from harness.problem import find_problem, load_module
 from harness.roofline import DeviceCeilings, Workload, floor_ms, impossible_reason, load_cached_ceilings, \
     save_ceilings, workload
 from harness.seeding import Trial, make_inputs
@@ -15,7 +15,7 @@ CEILINGS = DeviceCeilings(device="gpu", torch_version="t", copy_gbps=1000.0, fil
 @pytest.mark.parametrize("dtype, element", [("fp32", 4), ("bf16", 2)])
 def test_workload_of_problem_93_on_meta(test_root, dtype, element):
     problem = find_problem(PROBLEM, test_root)
-    module = load_problem_module(problem.path, problem.config().size_set("small"))
+    module = load_module(problem.path, problem.config().size_set("small").constants)
     inputs = make_inputs(module, Trial("t", 1), "cpu", dtype)
     work = workload(module.Model, module.get_init_inputs(), inputs, dtype)
     n, cin, cout, h, w, k, s = 2, 8, 8, 9, 11, 4, 2
