@@ -81,6 +81,26 @@ __device__ __forceinline__ uint32_t f2tf32(float v) {
   return r;
 }
 
+// Division by a run-time constant via multiply-high (divisor fixed per launch; n < 2^31).
+// Integer division is ~20 instructions on the GPU, and the loader/epilogue index math
+// needs several per element row.
+struct FastDiv {
+  uint32_t d, m, s;
+  FastDiv() = default;
+  explicit FastDiv(int div) : d((uint32_t)div), m(0), s(0) {
+    if (div > 1) {
+      uint32_t l = 0;
+      while ((1u << l) < d) ++l;
+      const uint32_t pw = 31 + l;
+      m = (uint32_t)(((1ull << pw) + d - 1) / d);
+      s = pw - 32;
+    }
+  }
+  __device__ __forceinline__ int div(int n) const {
+    return d == 1 ? n : (int)(__umulhi((uint32_t)n, m) >> s);
+  }
+};
+
 struct Params {
   const void* x;        // [Nb, Cin, H, W], contiguous
   const void* w;        // [Cin, Cout, K, K] original weights (NaN recompute path)
@@ -91,6 +111,7 @@ struct Params {
   int Mtot, ntiles, nsl, gm;
   int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, pairable;
   float add, mul;
+  FastDiv fWq, fHq, fR, fnvec;
 };
 
 // Per-column epilogue info for the CTA's N-slice.
@@ -99,11 +120,16 @@ struct ColInfo { int colOff; int ph; int pw; float bias; };
 // ---- exact-erf GELU epilogue, written exactly as PyTorch evaluates it -------------------
 struct Epilogue {
   float add, mul;
-  __device__ __forceinline__ float operator()(float pre) const {
-    float v = pre + add;
-    v = v > 0.f ? 0.f : v;                       // torch.min(v, 0): NaN propagates
+  __device__ __forceinline__ float clamp(float pre) const {
+    const float v = pre + add;
+    return v > 0.f ? 0.f : v;                    // torch.min(v, 0): NaN propagates
+  }
+  __device__ __forceinline__ float gelu_mul(float v) const {
     return v * 0.5f * (1.f + erff(v * 0.70710678118654752440f)) * mul;
   }
+  // v == +-0: the formula above is exactly v * 0.5f * 1.f * mul (same sign, same bits)
+  __device__ __forceinline__ float zero_mul(float v) const { return v * 0.5f * mul; }
+  __device__ __forceinline__ float operator()(float pre) const { return gelu_mul(clamp(pre)); }
 };
 
 // Direct fp32 evaluation of one conv-transpose output (without bias). Used (a) to
@@ -186,6 +212,18 @@ __device__ __forceinline__ void group_bar(int id) {
 __device__ __forceinline__ uint32_t smem_u32(const void* p) {
   return (uint32_t)__cvta_generic_to_shared(p);
 }
+// 32-bit shared loads from (per-lane register + warp-uniform k offset): written so that
+// ptxas can use the [R + UR] address form instead of one IMAD per load.
+__device__ __forceinline__ uint32_t lds32(uint32_t a) {
+  uint32_t v;
+  asm("ld.shared.b32 %0, [%1];" : "=r"(v) : "r"(a));
+  return v;
+}
+__device__ __forceinline__ uint32_t lds16(uint32_t a) {
+  unsigned short v;
+  asm("ld.shared.u16 %0, [%1];" : "=h"(v) : "r"(a));
+  return v;
+}
 
 template <int MODE>
 __device__ __forceinline__ void mma(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
@@ -212,17 +250,17 @@ template <typename T>
 __device__ __forceinline__ void load_chunk(const Params& p, unsigned char* stage, int tile, int chunk, int gtid) {
   const T* x = static_cast<const T*>(p.x);
   const int m0 = tile * BM;
-  const int rbase = m0 / p.Wq - (p.T - 1);
+  const int rbase = p.fWq.div(m0) - (p.T - 1);
   const int vrows = p.Nb * p.Hq;
   const int vb = p.ldmode == 0 ? 16 : (p.ldmode == 1 ? 4 : (int)sizeof(T));
-  const int nvec = p.W * (int)sizeof(T) / vb;
+  const int nvec = (int)p.fnvec.d;
   const int total = p.CIC * p.R * nvec;
   for (int u = gtid; u < total; u += GROUP_THREADS) {
-    int vec = u % nvec, rr = u / nvec;
-    int r = rr % p.R, cil = rr / p.R;
+    int rr = p.fnvec.div(u), vec = u - rr * nvec;
+    int cil = p.fR.div(rr), r = rr - cil * p.R;
     int ci = chunk * p.CIC + cil;
     int vrow = rbase + r;
-    int n = vrow >= 0 ? vrow / p.Hq : 0;
+    int n = vrow >= 0 ? p.fHq.div(vrow) : 0;
     int ih = vrow - n * p.Hq;
     bool valid = ci < p.Cin && vrow >= 0 && vrow < vrows && ih < p.H;
     const unsigned char* src = reinterpret_cast<const unsigned char*>(x);
@@ -249,7 +287,7 @@ __device__ __noinline__ void fixup_nans(const Params& p, int mbase, int nbase, i
     const int m = mbase + idx / WN, nn = nbase + idx % WN;
     const int co = nn / (p.S * p.S), ph = (nn / p.S) % p.S, pw = nn % p.S;
     if (m >= p.Mtot || co >= p.Cout) continue;
-    const int v = m / p.Wq, j = m - v * p.Wq, n = v / p.Hq, i = v - n * p.Hq;
+    const int v = p.fWq.div(m), j = m - v * p.Wq, n = p.fHq.div(v), i = v - n * p.Hq;
     const int oh = p.S * i + ph, ow = p.S * j + pw;
     if (oh >= p.Ho || ow >= p.Wo) continue;
     T* o = out + (((int64_t)n * p.Cout + co) * p.Ho + oh) * p.Wo + ow;
@@ -331,7 +369,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
 #pragma unroll
       for (int e = 0; e < 4; ++e) acc[mt][nb][e] = 0.f;
 
-  int ro[MT][2];   // per-lane A row offsets (elements) of rows g and g+8 of each m16 tile
+  uint32_t ro[MT][2];   // per-lane shared addresses of A rows g and g+8 of each m16 tile (stage 0, k 0)
 
   issue(0);
   for (int q = 0; q < nitems; ++q) {
@@ -343,48 +381,54 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
 
     const int m0 = tile * BM;
     if (chunk == 0) {
-      const int rbase = m0 / p.Wq - (T_ - 1);
+      const int rbase = p.fWq.div(m0) - (T_ - 1);
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
           int m = min(m0 + wm * WM + mt * 16 + h * 8 + lg, p.Mtot - 1);
-          int v = m / p.Wq, j = m - v * p.Wq;
-          ro[mt][h] = (v - rbase) * p.pitchR + p.XOFF + j + lane_k;
+          int v = p.fWq.div(m), j = m - v * p.Wq;
+          ro[mt][h] = smem_u32(Ag) + ((v - rbase) * p.pitchR + p.XOFF + j + lane_k) * (int)sizeof(T);
         }
     }
 
     // ---- MMA main loop over the k-blocks of this chunk ----
-    const T* As = reinterpret_cast<const T*>(Ag + (q & 1) * p.stage_bytes);
+    const uint32_t As = (q & 1) * p.stage_bytes;
     const uint4* Bk = Bs + (size_t)chunk * p.nkbc * (KB_BYTES / 16) + wn * (NT / 2) * 32 + lane;
     int a = 0, b = 0, cbl = 0;
 #pragma unroll 1
     for (int kbl = 0; kbl < p.nkbc; ++kbl) {
-      const int koff = cbl * KB_CI * p.pitchC - a * p.pitchR - b;
+      // warp-uniform part of the A address for this k-block (bytes); per-lane parts in ro[][]
+      const uint32_t Ak = As + (cbl * KB_CI * p.pitchC - a * p.pitchR - b) * (int)sizeof(T);
+      const uint32_t Ak2 = Ak + kstep_hi * (int)sizeof(T);
       uint4 bq[NT / 2];
 #pragma unroll
       for (int pp = 0; pp < NT / 2; ++pp) bq[pp] = Bk[kbl * (KB_BYTES / 16) + pp * 32];
       uint32_t af[MT][4];
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt) {
-        const T* p0 = As + ro[mt][0] + koff;
-        const T* p1 = As + ro[mt][1] + koff;
         if constexpr (F32IN) {
-          float v0 = p0[0], v1 = p1[0], v2 = p0[kstep_hi], v3 = p1[kstep_hi];
+          const uint32_t v0 = lds32(ro[mt][0] + Ak);
+          const uint32_t v1 = lds32(ro[mt][1] + Ak);
+          const uint32_t v2 = lds32(ro[mt][0] + Ak2);
+          const uint32_t v3 = lds32(ro[mt][1] + Ak2);
           if constexpr (MODE == TF32) {
-            af[mt][0] = f2tf32(v0); af[mt][1] = f2tf32(v1); af[mt][2] = f2tf32(v2); af[mt][3] = f2tf32(v3);
+            // round to nearest (ties away) on the 13 bits the tensor core ignores: one
+            // integer add instead of cvt.rna's 3-instruction emulation. inf/NaN may turn
+            // into NaN here; such outputs are NaN and get re-evaluated by fixup_nans.
+            af[mt][0] = v0 + 0x1000u; af[mt][1] = v1 + 0x1000u; af[mt][2] = v2 + 0x1000u; af[mt][3] = v3 + 0x1000u;
           } else {
-            af[mt][0] = __float_as_uint(v0); af[mt][1] = __float_as_uint(v1);
-            af[mt][2] = __float_as_uint(v2); af[mt][3] = __float_as_uint(v3);
+            af[mt][0] = v0; af[mt][1] = v1; af[mt][2] = v2; af[mt][3] = v3;
           }
         } else {
-          const uint16_t* q0 = reinterpret_cast<const uint16_t*>(p0);
-          const uint16_t* q1 = reinterpret_cast<const uint16_t*>(p1);
-          const int pc = p.pitchC;
-          af[mt][0] = (uint32_t)q0[0] | ((uint32_t)q0[pc] << 16);
-          af[mt][1] = (uint32_t)q1[0] | ((uint32_t)q1[pc] << 16);
-          af[mt][2] = (uint32_t)q0[kstep_hi] | ((uint32_t)q0[kstep_hi + pc] << 16);
-          af[mt][3] = (uint32_t)q1[kstep_hi] | ((uint32_t)q1[kstep_hi + pc] << 16);
+          const int pcb = p.pitchC * 2;
+          auto ld2 = [&](uint32_t base, uint32_t off) {
+            return lds16(off + base) | (lds16(off + base + pcb) << 16);
+          };
+          af[mt][0] = ld2(Ak, ro[mt][0]);
+          af[mt][1] = ld2(Ak, ro[mt][1]);
+          af[mt][2] = ld2(Ak2, ro[mt][0]);
+          af[mt][3] = ld2(Ak2, ro[mt][1]);
         }
       }
       if constexpr (MODE == F32X3) {
@@ -395,9 +439,9 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
           float f[4] = {__uint_as_float(bq[pp].x), __uint_as_float(bq[pp].y), __uint_as_float(bq[pp].z), __uint_as_float(bq[pp].w)};
 #pragma unroll
           for (int e = 0; e < 4; ++e) {
-            uint32_t hi = f2tf32(f[e]);
+            const uint32_t hi = (__float_as_uint(f[e]) + 0x1000u) & 0xffffe000u;
             bh[2 * pp + (e >> 1)][e & 1] = hi;
-            bl[2 * pp + (e >> 1)][e & 1] = f2tf32(f[e] - __uint_as_float(hi));
+            bl[2 * pp + (e >> 1)][e & 1] = __float_as_uint(f[e] - __uint_as_float(hi));   // |lo| <= 2^-11|x|: truncation is fine
           }
         }
 #pragma unroll
@@ -405,9 +449,9 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
           uint32_t ah[4], al[4];
 #pragma unroll
           for (int e = 0; e < 4; ++e) {
-            float f = __uint_as_float(af[mt][e]);
-            ah[e] = f2tf32(f);
-            al[e] = f2tf32(f - __uint_as_float(ah[e]));
+            const float f = __uint_as_float(af[mt][e]);
+            ah[e] = (af[mt][e] + 0x1000u) & 0xffffe000u;
+            al[e] = __float_as_uint(f - __uint_as_float(ah[e]));
           }
 #pragma unroll
           for (int nb = 0; nb < NT; ++nb) {
@@ -445,8 +489,8 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
         for (int h = 0; h < 2; ++h) {
           const int m = m0 + wm * WM + mt * 16 + h * 8 + lg;
           if (m < p.Mtot) {
-            const int v = m / p.Wq, j = m - v * p.Wq;
-            const int n = v / p.Hq, i = v - n * p.Hq;
+            const int v = p.fWq.div(m), j = m - v * p.Wq;
+            const int n = p.fHq.div(v), i = v - n * p.Hq;
             const int oh0 = p.S * i, ow0 = p.S * j;
             T* orow = out + (int64_t)n * p.Cout * p.Ho * p.Wo + (int64_t)oh0 * p.Wo + ow0;
 #pragma unroll
@@ -460,7 +504,16 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
                 if (c.colOff >= 0 && oh0 + c.ph < p.Ho) {
                   const float pre0 = r0 + c.bias, pre1 = r1 + c.bias;
                   anynan |= isnan(pre0) | isnan(pre1);
-                  const float o0 = epi(pre0), o1 = epi(pre1);
+                  const float v0 = epi.clamp(pre0), v1 = epi.clamp(pre1);
+                  float o0, o1;
+                  // Warp-uniform shortcut: when every clamped value of the warp is +-0 the
+                  // erf is skipped (bit-identical result). Pays off where most outputs hit
+                  // the min (torch.rand inputs); costs one vote otherwise.
+                  if (__any_sync(__activemask(), (v0 != 0.f) | (v1 != 0.f))) {
+                    o0 = epi.gelu_mul(v0); o1 = epi.gelu_mul(v1);
+                  } else {
+                    o0 = epi.zero_mul(v0); o1 = epi.zero_mul(v1);
+                  }
                   T* dst = orow + c.colOff;
                   if constexpr (F32IN) {
                     *reinterpret_cast<float2*>(dst) = make_float2(o0, o1);
@@ -601,6 +654,8 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   else if (xaddr % 4 == 0 && (W * esz) % 4 == 0) p.ldmode = 1;
   else p.ldmode = 2;
   p.pairable = (S == 2 && Wo % 2 == 0) ? 1 : 0;
+  p.fWq = FastDiv(p.Wq); p.fHq = FastDiv(p.Hq); p.fR = FastDiv(p.R);
+  p.fnvec = FastDiv(W * esz / (p.ldmode == 0 ? 16 : (p.ldmode == 1 ? 4 : esz)));
 
   // ---- repack the weights (tiny) ----
   const int total_lanes = p.nsl * p.nkb * NPAIR * 32;
