@@ -112,6 +112,7 @@ struct Params {
   int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, pairable;
   float add, mul;
   FastDiv fWq, fHq, fR, fnvec;
+  int dbg;
 };
 
 // Per-column epilogue info for the CTA's N-slice.
@@ -258,6 +259,7 @@ __device__ __forceinline__ void load_chunk(const Params& p, unsigned char* stage
   for (int u = gtid; u < total; u += GROUP_THREADS) {
     int rr = p.fnvec.div(u), vec = u - rr * nvec;
     int cil = p.fR.div(rr), r = rr - cil * p.R;
+    if (p.dbg & 4) continue;
     int ci = chunk * p.CIC + cil;
     int vrow = rbase + r;
     int n = vrow >= 0 ? p.fHq.div(vrow) : 0;
@@ -297,6 +299,12 @@ __device__ __noinline__ void fixup_nans(const Params& p, int mbase, int nbase, i
     *o = from_f<T>(epi(pre));
   }
 }
+
+// One k-block's MMA operands for one warp: A (MT m16 tiles) and B (NT n8 tiles, as pairs).
+struct Frag {
+  uint32_t a[MT][4];
+  uint4 b[NT / 2];
+};
 
 // ---- the fused kernel ------------------------------------------------------------------
 template <int MODE>
@@ -348,7 +356,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
 
   const Epilogue epi{p.add, p.mul};
   T* out = static_cast<T*>(p.out);
-  const int T_ = p.T, TT = p.T * p.T;
+  const int T_ = p.T;
   // lane-constant part of the A address: channel offset of this lane's k column(s)
   const int lane_k = (F32IN ? lt : 2 * lt) * p.pitchC;
   const int kstep_hi = (F32IN ? 4 : 8) * p.pitchC;   // a2/a3 registers: k + 4 (tf32) / k + 8 (16-bit)
@@ -393,89 +401,104 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
     }
 
     // ---- MMA main loop over the k-blocks of this chunk ----
-    const uint32_t As = (q & 1) * p.stage_bytes;
-    const uint4* Bk = Bs + (size_t)chunk * p.nkbc * (KB_BYTES / 16) + wn * (NT / 2) * 32 + lane;
-    int a = 0, b = 0, cbl = 0;
-#pragma unroll 1
-    for (int kbl = 0; kbl < p.nkbc; ++kbl) {
-      // warp-uniform part of the A address for this k-block (bytes); per-lane parts in ro[][]
-      const uint32_t Ak = As + (cbl * KB_CI * p.pitchC - a * p.pitchR - b) * (int)sizeof(T);
-      const uint32_t Ak2 = Ak + kstep_hi * (int)sizeof(T);
-      uint4 bq[NT / 2];
+    // Fragments are double-buffered in registers (load k-block kb+1 while the MMAs of kb
+    // run): with only 2 warps per scheduler nothing else hides the shared-memory latency.
+    {
+      const uint32_t As = (q & 1) * p.stage_bytes;
+      const uint4* Bk = Bs + (size_t)chunk * p.nkbc * (KB_BYTES / 16) + wn * (NT / 2) * 32 + lane;
+      int a = 0, b = 0, cbl = 0;   // tap / channel-block counters of the next k-block to load
+      auto load_frag = [&](Frag& f, int kbl) {
+        // warp-uniform part of the A address for this k-block (bytes); per-lane parts in ro[][]
+        const uint32_t Ak = As + (cbl * KB_CI * p.pitchC - a * p.pitchR - b) * (int)sizeof(T);
+        const uint32_t Ak2 = Ak + kstep_hi * (int)sizeof(T);
 #pragma unroll
-      for (int pp = 0; pp < NT / 2; ++pp) bq[pp] = Bk[kbl * (KB_BYTES / 16) + pp * 32];
-      uint32_t af[MT][4];
-#pragma unroll
-      for (int mt = 0; mt < MT; ++mt) {
-        if constexpr (F32IN) {
-          const uint32_t v0 = lds32(ro[mt][0] + Ak);
-          const uint32_t v1 = lds32(ro[mt][1] + Ak);
-          const uint32_t v2 = lds32(ro[mt][0] + Ak2);
-          const uint32_t v3 = lds32(ro[mt][1] + Ak2);
-          if constexpr (MODE == TF32) {
-            // round to nearest (ties away) on the 13 bits the tensor core ignores: one
-            // integer add instead of cvt.rna's 3-instruction emulation. inf/NaN may turn
-            // into NaN here; such outputs are NaN and get re-evaluated by fixup_nans.
-            af[mt][0] = v0 + 0x1000u; af[mt][1] = v1 + 0x1000u; af[mt][2] = v2 + 0x1000u; af[mt][3] = v3 + 0x1000u;
-          } else {
-            af[mt][0] = v0; af[mt][1] = v1; af[mt][2] = v2; af[mt][3] = v3;
-          }
-        } else {
-          const int pcb = p.pitchC * 2;
-          auto ld2 = [&](uint32_t base, uint32_t off) {
-            return lds16(off + base) | (lds16(off + base + pcb) << 16);
-          };
-          af[mt][0] = ld2(Ak, ro[mt][0]);
-          af[mt][1] = ld2(Ak, ro[mt][1]);
-          af[mt][2] = ld2(Ak2, ro[mt][0]);
-          af[mt][3] = ld2(Ak2, ro[mt][1]);
-        }
-      }
-      if constexpr (MODE == F32X3) {
-        // 3xTF32: x = hi + lo with both parts tf32; acc += lo*hi + hi*lo + hi*hi.
-        uint32_t bh[NT][2], bl[NT][2];
-#pragma unroll
-        for (int pp = 0; pp < NT / 2; ++pp) {
-          float f[4] = {__uint_as_float(bq[pp].x), __uint_as_float(bq[pp].y), __uint_as_float(bq[pp].z), __uint_as_float(bq[pp].w)};
-#pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            const uint32_t hi = (__float_as_uint(f[e]) + 0x1000u) & 0xffffe000u;
-            bh[2 * pp + (e >> 1)][e & 1] = hi;
-            bl[2 * pp + (e >> 1)][e & 1] = __float_as_uint(f[e] - __uint_as_float(hi));   // |lo| <= 2^-11|x|: truncation is fine
-          }
-        }
+        for (int pp = 0; pp < NT / 2; ++pp) f.b[pp] = Bk[kbl * (KB_BYTES / 16) + pp * 32];
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt) {
-          uint32_t ah[4], al[4];
-#pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            const float f = __uint_as_float(af[mt][e]);
-            ah[e] = (af[mt][e] + 0x1000u) & 0xffffe000u;
-            al[e] = __float_as_uint(f - __uint_as_float(ah[e]));
-          }
-#pragma unroll
-          for (int nb = 0; nb < NT; ++nb) {
-            mma<MODE>(acc[mt][nb], al, bh[nb][0], bh[nb][1]);
-            mma<MODE>(acc[mt][nb], ah, bl[nb][0], bl[nb][1]);
-            mma<MODE>(acc[mt][nb], ah, bh[nb][0], bh[nb][1]);
+          if constexpr (F32IN) {
+            const uint32_t v0 = lds32(ro[mt][0] + Ak), v1 = lds32(ro[mt][1] + Ak);
+            const uint32_t v2 = lds32(ro[mt][0] + Ak2), v3 = lds32(ro[mt][1] + Ak2);
+            // TF32: round to nearest (ties away) on the 13 bits the tensor core ignores with
+            // one integer add instead of cvt.rna's 3-instruction emulation. inf/NaN may turn
+            // into NaN; such outputs are NaN and get re-evaluated by fixup_nans.
+            const uint32_t rnd = (MODE == TF32) ? 0x1000u : 0u;
+            f.a[mt][0] = v0 + rnd; f.a[mt][1] = v1 + rnd; f.a[mt][2] = v2 + rnd; f.a[mt][3] = v3 + rnd;
+          } else {
+            const uint32_t pcb = p.pitchC * 2;
+            auto ld2 = [&](uint32_t base, uint32_t off) { return lds16(off + base) | (lds16(off + base + pcb) << 16); };
+            f.a[mt][0] = ld2(Ak, ro[mt][0]);
+            f.a[mt][1] = ld2(Ak, ro[mt][1]);
+            f.a[mt][2] = ld2(Ak2, ro[mt][0]);
+            f.a[mt][3] = ld2(Ak2, ro[mt][1]);
           }
         }
-      } else {
+        if (++b == T_) { b = 0; if (++a == T_) { a = 0; ++cbl; } }
+      };
+      auto compute = [&](const Frag& f) {
+        if constexpr (MODE == F32X3) {
+          // 3xTF32: x = hi + lo with both parts tf32; acc += lo*hi + hi*lo + hi*hi.
+          uint32_t bh[NT][2], bl[NT][2];
 #pragma unroll
-        for (int mt = 0; mt < MT; ++mt)
+          for (int pp = 0; pp < NT / 2; ++pp) {
+            const uint32_t u[4] = {f.b[pp].x, f.b[pp].y, f.b[pp].z, f.b[pp].w};
 #pragma unroll
-          for (int nb = 0; nb < NT; ++nb) {
-            const uint4& bb = bq[nb >> 1];
-            mma<MODE>(acc[mt][nb], af[mt], (nb & 1) ? bb.z : bb.x, (nb & 1) ? bb.w : bb.y);
+            for (int e = 0; e < 4; ++e) {
+              const uint32_t hi = (u[e] + 0x1000u) & 0xffffe000u;
+              bh[2 * pp + (e >> 1)][e & 1] = hi;
+              // |lo| <= 2^-11 |x|: the tensor core's truncation of lo is harmless
+              bl[2 * pp + (e >> 1)][e & 1] = __float_as_uint(__uint_as_float(u[e]) - __uint_as_float(hi));
+            }
           }
+#pragma unroll
+          for (int mt = 0; mt < MT; ++mt) {
+            uint32_t ah[4], al[4];
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+              ah[e] = (f.a[mt][e] + 0x1000u) & 0xffffe000u;
+              al[e] = __float_as_uint(__uint_as_float(f.a[mt][e]) - __uint_as_float(ah[e]));
+            }
+#pragma unroll
+            for (int nb = 0; nb < NT; ++nb) {
+              mma<MODE>(acc[mt][nb], al, bh[nb][0], bh[nb][1]);
+              mma<MODE>(acc[mt][nb], ah, bl[nb][0], bl[nb][1]);
+              mma<MODE>(acc[mt][nb], ah, bh[nb][0], bh[nb][1]);
+            }
+          }
+        } else {
+#pragma unroll
+          for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+            for (int nb = 0; nb < NT; ++nb) {
+              const uint4& bb = f.b[nb >> 1];
+              mma<MODE>(acc[mt][nb], f.a[mt], (nb & 1) ? bb.z : bb.x, (nb & 1) ? bb.w : bb.y);
+            }
+        }
+      };
+      const int nk = (p.dbg & 1) ? 0 : p.nkbc;
+      if constexpr (MODE == F32X3) {
+        // no register room for a second fragment set next to the hi/lo splits
+#pragma unroll 1
+        for (int kbl = 0; kbl < nk; ++kbl) {
+          Frag f0;
+          load_frag(f0, kbl);
+          compute(f0);
+        }
+      } else {
+        Frag f0, f1;
+        if (nk > 0) load_frag(f0, 0);
+#pragma unroll 1
+        for (int kbl = 0; kbl < nk; kbl += 2) {
+          if (kbl + 1 < nk) load_frag(f1, kbl + 1);
+          compute(f0);
+          if (kbl + 2 < nk) load_frag(f0, kbl + 2);
+          if (kbl + 1 < nk) compute(f1);
+        }
       }
-      if (++b == T_) { b = 0; if (++a == T_) { a = 0; ++cbl; } }
     }
-    (void)TT;
 
     group_bar(bar_id);   // stage (q&1) may be refilled by issue(q+2) after this
 
-    if (chunk == p.nchunk - 1) {
+    if (chunk == p.nchunk - 1 && !(p.dbg & 2)) {
       // ---- epilogue: bias, add, min, GELU, mul in registers; direct stores ----
       // The loop over m16 tiles is deliberately NOT unrolled: a fully unrolled epilogue
       // (128 inlined erff) is ~100 KB of straight-line SASS that streams through the
@@ -487,54 +510,69 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
       for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
-          const int m = m0 + wm * WM + mt * 16 + h * 8 + lg;
-          if (m < p.Mtot) {
-            const int v = p.fWq.div(m), j = m - v * p.Wq;
-            const int n = p.fHq.div(v), i = v - n * p.Hq;
-            const int oh0 = p.S * i, ow0 = p.S * j;
-            T* orow = out + (int64_t)n * p.Cout * p.Ho * p.Wo + (int64_t)oh0 * p.Wo + ow0;
+          // Branch-free body: the 16 values of this row go through clamp / erf / mul as
+          // independent straight-line chains (ILP; 2 warps per scheduler cannot hide the
+          // FMA latency of one chain at a time), validity only predicates the stores.
+          const int mr = m0 + wm * WM + mt * 16 + h * 8 + lg;
+          const bool mval = mr < p.Mtot;
+          const int m = mval ? mr : p.Mtot - 1;
+          const int v = p.fWq.div(m), j = m - v * p.Wq;
+          const int n = p.fHq.div(v), i = v - n * p.Hq;
+          const int oh0 = p.S * i, ow0 = p.S * j;
+          T* orow = out + (int64_t)n * p.Cout * p.Ho * p.Wo + (int64_t)oh0 * p.Wo + ow0;
 #pragma unroll
-            for (int nb = 0; nb < NT; ++nb) {
-              const int col = wn * WN + nb * 8 + 2 * lt;
-              const float r0 = acc[0][nb][2 * h], r1 = acc[0][nb][2 * h + 1];
-              if (p.pairable) {
-                // S == 2 and Wo even: columns (2t, 2t+1) are pw = 0, 1 of one (co, ph);
-                // ow0 + 1 < Wo always and the 2-element store is aligned.
-                const ColInfo c = tab[col];
-                if (c.colOff >= 0 && oh0 + c.ph < p.Ho) {
-                  const float pre0 = r0 + c.bias, pre1 = r1 + c.bias;
-                  anynan |= isnan(pre0) | isnan(pre1);
-                  const float v0 = epi.clamp(pre0), v1 = epi.clamp(pre1);
-                  float o0, o1;
-                  // Warp-uniform shortcut: when every clamped value of the warp is +-0 the
-                  // erf is skipped (bit-identical result). Pays off where most outputs hit
-                  // the min (torch.rand inputs); costs one vote otherwise.
-                  if (__any_sync(__activemask(), (v0 != 0.f) | (v1 != 0.f))) {
-                    o0 = epi.gelu_mul(v0); o1 = epi.gelu_mul(v1);
-                  } else {
-                    o0 = epi.zero_mul(v0); o1 = epi.zero_mul(v1);
-                  }
-                  T* dst = orow + c.colOff;
-                  if constexpr (F32IN) {
-                    *reinterpret_cast<float2*>(dst) = make_float2(o0, o1);
-                  } else {
-                    T lo = from_f<T>(o0), hi = from_f<T>(o1);
-                    *reinterpret_cast<uint32_t*>(dst) = (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) |
-                                                        ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
-                  }
-                }
-              } else {
+          for (int half = 0; half < 2; ++half) {   // 8 values at a time: ILP without spills
+          constexpr int NH = NT / 2;
+          float val[NH][2];
+          uint32_t ok = 0;
+          bool nz = false;
 #pragma unroll
-                for (int e = 0; e < 2; ++e) {
-                  const ColInfo c = tab[col + e];
-                  if (c.colOff >= 0 && oh0 + c.ph < p.Ho && ow0 + c.pw < p.Wo) {
-                    const float pre = (e ? r1 : r0) + c.bias;
-                    anynan |= isnan(pre);
-                    orow[c.colOff] = from_f<T>(epi(pre));
-                  }
+          for (int nb = 0; nb < NH; ++nb)
+#pragma unroll
+            for (int e = 0; e < 2; ++e) {
+              const ColInfo c = tab[wn * WN + (half * NH + nb) * 8 + 2 * lt + e];
+              const float pre = acc[0][half * NH + nb][2 * h + e] + c.bias;
+              anynan |= isnan(pre);
+              val[nb][e] = epi.clamp(pre);
+              nz |= val[nb][e] != 0.f;
+              ok |= (uint32_t)(mval && c.colOff >= 0 && oh0 + c.ph < p.Ho && ow0 + c.pw < p.Wo) << (2 * nb + e);
+            }
+          // Warp-uniform shortcut: if every clamped value of the warp row is +-0 the erf is
+          // skipped (bit-identical result: gelu(+-0) * mul == v * 0.5 * mul). Pays off where
+          // most outputs hit the min (torch.rand inputs); costs one vote otherwise.
+          if (__any_sync(0xffffffffu, nz)) {
+#pragma unroll
+            for (int nb = 0; nb < NH; ++nb)
+#pragma unroll
+              for (int e = 0; e < 2; ++e) val[nb][e] = epi.gelu_mul(val[nb][e]);
+          } else {
+#pragma unroll
+            for (int nb = 0; nb < NH; ++nb)
+#pragma unroll
+              for (int e = 0; e < 2; ++e) val[nb][e] = epi.zero_mul(val[nb][e]);
+          }
+#pragma unroll
+          for (int nb = 0; nb < NH; ++nb) {
+            const int col = wn * WN + (half * NH + nb) * 8 + 2 * lt;
+            if (p.pairable) {
+              // S == 2 and Wo even: columns (2t, 2t+1) are pw = 0, 1 of one (co, ph);
+              // ow0 + 1 < Wo always and the 2-element store is aligned.
+              if (ok >> (2 * nb) & 1u) {
+                T* dst = orow + tab[col].colOff;
+                if constexpr (F32IN) {
+                  *reinterpret_cast<float2*>(dst) = make_float2(val[nb][0], val[nb][1]);
+                } else {
+                  T lo = from_f<T>(val[nb][0]), hi = from_f<T>(val[nb][1]);
+                  *reinterpret_cast<uint32_t*>(dst) = (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) |
+                                                      ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
                 }
               }
+            } else {
+#pragma unroll
+              for (int e = 0; e < 2; ++e)
+                if (ok >> (2 * nb + e) & 1u) orow[tab[col + e].colOff] = from_f<T>(val[nb][e]);
             }
+          }
           }
         }
 #pragma unroll
@@ -604,6 +642,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   p.Nb = Nb; p.Cin = Cin; p.Cout = Cout; p.H = H; p.W = W; p.K = K; p.S = S;
   p.T = (K + S - 1) / S; p.Ho = Ho; p.Wo = Wo; p.Hq = (Ho + S - 1) / S; p.Wq = (Wo + S - 1) / S;
   p.add = add; p.mul = mul;
+  { const char* e = getenv("CT93_DBG"); p.dbg = e ? atoi(e) : 0; }
 
   // ---- choose the fast-path geometry; fall back to the direct kernel if it does not fit ----
   const int dev = x.get_device();
