@@ -100,6 +100,8 @@ def evaluate_command(args, console: Console) -> int:
         for candidate in candidates:
             result = evaluation.evaluate(candidate, lambda stage: advance(f"{stage}: {candidate.name}"))
             advance(f"done: {candidate.name}", done=True)
+            console.print(f"{escape(candidate.name)}: {result.status}"
+                          + (f" ({escape(result.message[:120])})" if result.message else ""))
             results.append(result)
     upsert_leaderboard(results, settings.results_dir / "leaderboard.csv")
     title = escape(f"{problem.name} [{evaluation.size_set.name}] {results[0].device} {args.dtype}")
