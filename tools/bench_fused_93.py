@@ -282,17 +282,6 @@ def main():
     sol._load_ext()
     print(f"build {time.time() - t0:.1f}s", flush=True)
     rows, misc, times = [], None, []
-    if "dbg" in parts:  # time kernel variants with parts disabled (CT93_DBG bits: 1 no MMA, 2 no epilogue, 4 no loads)
-        B, ci, co, H, W, k, s = CONFIGS["v0.1"]
-        torch.manual_seed(0)
-        n = ModelNew(ci, co, k, s, ADD, MUL).cuda()
-        x = torch.rand(B, ci, H, W, device="cuda")
-        for d in [0, 1, 2, 4, 3, 5, 6, 7]:
-            os.environ["CT93_DBG"] = str(d)
-            with torch.no_grad():
-                med, p10 = time_fn(lambda: n(x), iters=20)
-            print(f"DBG {d} (noMMA={d & 1} noEpi={d >> 1 & 1} noLoad={d >> 2 & 1}) median {med:.4f} ms", flush=True)
-        os.environ["CT93_DBG"] = "0"
     if "prof" in parts:  # one forward per config, for ncu
         for cname in ["v0.1", "v0"]:
             B, ci, co, H, W, k, s = CONFIGS[cname]
