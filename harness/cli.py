@@ -1,7 +1,10 @@
-"""Command line: `all` (the default), `eval SOLUTION` and `list`. Harness errors print one line and exit 2."""
+"""Command line: `all` (the default), `eval SOLUTION`, `list`, `show` and `export`.
+
+Harness errors print one line and exit 2; `eval` exits 1 when its candidate is not ok."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -15,13 +18,15 @@ from . import ROOT
 from .candidate import find_candidate, find_candidates, solutions_dir
 from .errors import HarnessError, NotFoundError
 from .evaluate import ProblemEvaluation, Settings
+from .export import as_submitted, write_export
+from .leaderboard_view import leaderboard_markdown, leaderboard_table
+from .plots import PlotsUnavailable, write_plots
 from .problem import find_problem, list_problems
-from .record import upsert_leaderboard
+from .record import read_leaderboard, upsert_leaderboard
 from .report import progress_bar, results_table
 from .seeding import DTYPES
 
 DEFAULT_PROBLEM = "level2/93_ConvTranspose2d_Add_Min_GELU_Multiply"
-COMMANDS = ("all", "eval", "list")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--timing-trials", type=int, help="override the config's timing trial count")
     evaluation.add_argument("--no-compile-baseline", action="store_true",
                             help="skip timing torch.compile of the reference")
+    output = evaluation.add_mutually_exclusive_group()
+    output.add_argument("--quiet", action="store_true", help="no progress or tables; errors only")
+    output.add_argument("--json", action="store_true", help="print the results as JSON on stdout, nothing else")
 
     every = commands.add_parser("all", parents=[evaluation], help="evaluate every solution of a problem")
     every.add_argument("--problem", default=DEFAULT_PROBLEM)
@@ -51,7 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("solution", help="a path, or a name within the problem's solutions directory")
     one.add_argument("--problem", help="default: inferred from the solution's directory, else problem 93")
     listing = commands.add_parser("list", help="problems, their configs and solutions")
-    for sub in (every, one, listing):
+    show = commands.add_parser("show", help="the recorded leaderboard, best speedup first")
+    show.add_argument("--problem", help="only this problem (a name, stem or number)")
+    show.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    show.add_argument("--results-dir", type=Path, help="default: ROOT/results")
+    export = commands.add_parser("export", help="write a directory solution as one KernelBench-format file")
+    export.add_argument("solution", type=Path, help="a directory holding model_new.py and its source files")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    for sub in (every, one, listing, show, export):
         sub.add_argument("--root", type=Path, default=Path(os.environ.get("HARNESS_ROOT", ROOT)),
                          help="directory holding problems/, configs/ and solutions/")
     return parser
@@ -66,6 +81,11 @@ def main(argv: list | None = None) -> int:
     try:
         if args.command == "list":
             console.print(list_table(args.root))
+            return 0
+        if args.command == "show":
+            return show_command(args, console)
+        if args.command == "export":
+            print(f"wrote {write_export(args.solution, args.output)}")
             return 0
         return evaluate_command(args, console)
     except HarnessError as exc:
@@ -92,24 +112,52 @@ def evaluate_command(args, console: Console) -> int:
                         run_timeout_s=args.run_timeout, compile_baseline=not args.no_compile_baseline,
                         timing_trials=args.timing_trials)
     evaluation = ProblemEvaluation(problem, args.config, settings, root)
-    if not torch.cuda.is_available():
+    candidates = [as_submitted(c, settings.cache_dir / "exports") for c in candidates]
+    chatty = not (args.quiet or args.json)
+    if chatty and not torch.cuda.is_available():
         console.print("[yellow]No CUDA GPU on this machine: CUDA solutions need a GPU and are marked "
                       "needs_cuda; the others run on the CPU.[/]")
     results = []
-    with progress_bar(console, len(candidates)) as advance:
+    with progress_bar(console, len(candidates), visible=chatty) as advance:
         for candidate in candidates:
             result = evaluation.evaluate(candidate, lambda stage: advance(f"{stage}: {candidate.name}"))
             advance(f"done: {candidate.name}", done=True)
-            console.print(f"{escape(candidate.name)}: {result.status}"
-                          + (f" ({escape(result.message[:120])})" if result.message else ""))
+            if chatty:
+                console.print(f"{escape(candidate.name)}: {result.status}"
+                              + (f" ({escape(result.message[:240])})" if result.message else ""))
             results.append(result)
-    upsert_leaderboard(results, settings.results_dir / "leaderboard.csv")
-    title = escape(f"{problem.name} [{evaluation.size_set.name}] {results[0].device} {args.dtype}")
-    console.print(results_table(results, title))
-    if device == "cpu":
-        console.print("CPU run: no speed-of-light floor (device ceilings are measured on CUDA only).")
-    console.print(f"leaderboard: {settings.results_dir / 'leaderboard.csv'}; "
-                  f"records: {settings.results_dir / 'runs'}")
+    leaderboard = upsert_leaderboard(results, settings.results_dir / "leaderboard.csv")
+    if args.json:
+        print(json.dumps([r.row() for r in results], default=str, indent=1))
+    elif chatty:
+        title = escape(f"{problem.name} [{evaluation.size_set.name}] {results[0].device} {args.dtype}")
+        console.print(results_table(results, title))
+        console.print(f"leaderboard: {settings.results_dir / 'leaderboard.csv'}; "
+                      f"records: {settings.results_dir / 'runs'}")
+        console.print(plots_line(leaderboard, settings.results_dir))
+    if args.command == "eval" and results[0].status != "ok":
+        return 1
+    return 0
+
+
+def plots_line(leaderboard, results_dir: Path) -> str:
+    """Write the PNG plots; without matplotlib, say how to get them instead of failing the run."""
+    try:
+        paths = write_plots(leaderboard, results_dir)
+    except PlotsUnavailable as exc:
+        return f"plots: {exc}"
+    return "plots: " + ", ".join(str(p) for p in paths)
+
+
+def show_command(args, console: Console) -> int:
+    csv_path = (args.results_dir or args.root / "results").resolve() / "leaderboard.csv"
+    if not csv_path.is_file():
+        raise NotFoundError(f"no leaderboard at {csv_path}: run an evaluation first")
+    leaderboard = read_leaderboard(csv_path)
+    if args.markdown:
+        print(leaderboard_markdown(leaderboard, args.problem))
+    else:
+        console.print(leaderboard_table(leaderboard, args.problem))
     return 0
 
 

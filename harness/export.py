@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import ROOT
+from .candidate import Candidate
 from .errors import HarnessError
 
 ENTRY_FILE = "model_new.py"
@@ -366,3 +367,12 @@ def write_export(solution_dir: Path, out_file: Path) -> Path:
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(export_solution(solution_dir), encoding="utf-8")
     return out_file
+
+
+def as_submitted(candidate: Candidate, exports_dir: Path) -> Candidate:
+    """The candidate the harness evaluates: a file solution as it is, a directory solution through
+    its exported single file, so what is measured is what would be submitted."""
+    if candidate.kind != "directory":
+        return candidate
+    exported = write_export(candidate.path.parent, Path(exports_dir) / f"{candidate.name}.py")
+    return Candidate(candidate.name, exported.resolve())

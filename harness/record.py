@@ -69,7 +69,7 @@ def upsert_leaderboard(results: list, csv_path: Path) -> pd.DataFrame:
     """Replace the rows with the same key, append the new ones, and write the CSV back."""
     new = pd.DataFrame([r.row() for r in results], columns=COLUMNS)
     if csv_path.is_file():
-        old = pd.read_csv(csv_path, dtype={k: str for k in KEY})
+        old = read_leaderboard(csv_path)
         table = pd.concat([old, new], ignore_index=True) if len(old) else new
     else:
         table = new
@@ -77,6 +77,11 @@ def upsert_leaderboard(results: list, csv_path: Path) -> pd.DataFrame:
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(csv_path, index=False)
     return table
+
+
+def read_leaderboard(csv_path: Path) -> pd.DataFrame:
+    """The leaderboard CSV, its key columns read as text."""
+    return pd.read_csv(csv_path, dtype={k: str for k in KEY})
 
 
 def git_commit(root: Path) -> str:

@@ -12,11 +12,11 @@ STATUS_STYLE = {"ok": "green", "needs_cuda": "yellow", "impossible": "magenta"}
 
 
 @contextlib.contextmanager
-def progress_bar(console: Console, total: int):
-    """Yields `advance(description, done=False)`."""
+def progress_bar(console: Console, total: int, visible: bool = True):
+    """Yields `advance(description, done=False)`; draws nothing when not `visible`."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+                  console=console, transient=True, disable=not visible) as progress:
         task = progress.add_task("starting", total=total)
 
         def advance(description: str, done: bool = False) -> None:

@@ -10,12 +10,14 @@ from harness import timing  # noqa: I001  (must come first)
 
 import contextlib
 import importlib.util
+import inspect
 import json
 import math
 import os
 import sys
 import time
 import traceback
+import types
 from dataclasses import asdict
 from pathlib import Path
 
@@ -27,29 +29,39 @@ _synchronize = torch.cuda.synchronize
 _equal = torch.equal
 _clone = torch.Tensor.clone
 
-WATCHED = ("torch.cuda.synchronize", "torch.cuda.Event", "torch.cuda.Event.record",
-           "torch.cuda.Event.elapsed_time", "time.perf_counter", "torch.save", "torch.load",
-           "torch.equal", "torch.manual_seed", "torch.rand", "torch.randn", "torch.Tensor.clone",
-           "torch.Tensor.copy_", "torch.Tensor.to", "torch.Tensor.cpu", "torch.nn.Module.__call__")
+WATCHED_MODULES = {"torch": torch, "torch.nn.functional": torch.nn.functional, "torch.cuda": torch.cuda,
+                   "time": time}
+WATCHED_CLASSES = {"torch.Tensor": torch.Tensor, "torch.nn.Module": torch.nn.Module,
+                   "torch.cuda.Event": torch.cuda.Event}
 POISON_MIN_BYTES = 64 * 1024 * 1024
 SMALL_POOL_BLOCK = 1024 * 1024
 SMALL_POOL_BLOCKS = 16
+AFTER_TIMING = "after-timing"
+
+
+class InvalidOutput(TypeError):
+    """A forward result that is not a plain torch.Tensor (or a plain tuple or list of them)."""
 
 
 def snapshot_identities() -> dict:
-    return {name: _resolve(name) for name in WATCHED}
+    """The public functions and classes of torch, torch.nn.functional, torch.cuda and time, and the
+    attributes (methods, dunders included) of Tensor, Module and cuda.Event, by dotted name."""
+    found = {}
+    for prefix, module in WATCHED_MODULES.items():
+        for name, obj in list(vars(module).items()):
+            if not name.startswith("_") and callable(obj) and not isinstance(obj, types.ModuleType):
+                found[f"{prefix}.{name}"] = obj
+    for prefix, cls in WATCHED_CLASSES.items():
+        for name in dir(cls):
+            if not name.startswith("_") or name.startswith("__"):
+                found[f"{prefix}.{name}"] = inspect.getattr_static(cls, name)
+    return found
 
 
 def changed_identities(snapshot: dict) -> list:
-    return [name for name, obj in snapshot.items() if _resolve(name) is not obj]
-
-
-def _resolve(dotted: str):
-    head, *rest = dotted.split(".")
-    obj = {"torch": torch, "time": time}[head]
-    for part in rest:
-        obj = getattr(obj, part)
-    return obj
+    """Names in `snapshot` now bound to another object, or deleted."""
+    now = snapshot_identities()
+    return [name for name, obj in snapshot.items() if now.get(name) is not obj]
 
 
 @contextlib.contextmanager
@@ -73,6 +85,8 @@ def captured_output(path: Path):
 
 
 def classify(exc: BaseException) -> str:
+    if isinstance(exc, InvalidOutput):
+        return "invalid_output"
     text = str(exc).lower()
     if isinstance(exc, (torch.cuda.OutOfMemoryError, MemoryError)) or "out of memory" in text:
         return "oom"
@@ -95,7 +109,7 @@ def import_candidate(path: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     if not isinstance(getattr(module, "ModelNew", None), type):
-        raise AttributeError(f"{path} defines no class ModelNew")
+        raise AttributeError(f"{Path(path).name} defines no class ModelNew")
     return module
 
 
@@ -126,9 +140,14 @@ def compile_stage(request: dict) -> dict:
 
 
 def run_stage(request: dict) -> dict:
-    """The untrusted side: build ModelNew, save one output file per trial, the state_dict and timings."""
+    """The untrusted side: build ModelNew, save one output file per trial, the state_dict and timings.
+
+    Timing runs on the first trial's inputs under the same grad mode as the trials; the output of the
+    last timed call is saved as one more trial for the judge, so a candidate cannot behave
+    differently when timed. torch and time are checked for replaced functions after the trials
+    and again after timing."""
     from harness.problem import load_module
-    from harness.seeding import Trial, apply_precision_mode, as_tensor_list, build_model, make_inputs
+    from harness.seeding import Trial, apply_precision_mode, build_model, make_inputs
 
     apply_precision_mode(request["dtype"])
     device, dtype, workdir = request["device"], request["dtype"], Path(request["workdir"])
@@ -146,26 +165,47 @@ def run_stage(request: dict) -> dict:
         model = build_model(module.ModelNew, init_inputs, device, dtype)
         _save({k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()},
               workdir / "state_dict.pt")
-        for index, trial in enumerate(trials):
-            inputs = make_inputs(problem, trial, device, dtype)
-            originals = [_clone(x) if isinstance(x, torch.Tensor) else x for x in inputs]
-            poison_allocator(device, request["poison_bytes"])
-            with torch.no_grad():
-                outputs = as_tensor_list(model(*inputs))
-            if device == "cuda":
-                _synchronize()
-            _save([o.detach().to("cpu", copy=True) for o in outputs], trial_output(workdir, index))
-            if not all(_same_bits(a, b) for a, b in zip(inputs, originals)):
-                result["inputs_modified"].append(trial.name)
-        inputs = make_inputs(problem, trials[0], device, dtype)
         with torch.no_grad():
-            measurement = timing.do_bench(lambda: model(*inputs), device=device,
-                                          trials=request["timing_trials"], warmup=request["warmup"])
+            for index, trial in enumerate(trials):
+                inputs = make_inputs(problem, trial, device, dtype)
+                originals = [_clone(x) if isinstance(x, torch.Tensor) else x for x in inputs]
+                poison_allocator(device, request["poison_bytes"])
+                save_outputs(model(*inputs), device, trial_output(workdir, index))
+                if not all(_same_bits(a, b) for a, b in zip(inputs, originals)):
+                    result["inputs_modified"].append(trial.name)
+            patched = changed_identities(identities)
+            inputs = make_inputs(problem, trials[0], device, dtype)
+            last = [None]
+
+            def timed_call():
+                last[0] = model(*inputs)
+
+            measurement = timing.do_bench(timed_call, device=device, trials=request["timing_trials"],
+                                          warmup=request["warmup"])
+            save_outputs(last[0], device, trial_output(workdir, len(trials)))
         result["measurement"] = asdict(measurement)
     except BaseException as exc:  # noqa: BLE001
         return failure(classify(exc), exc)
-    result["torch_patched"] = changed_identities(identities)
+    result["torch_patched"] = patched + [n for n in changed_identities(identities) if n not in patched]
     return result
+
+
+def plain_outputs(output) -> list:
+    """A forward's result as a list of plain tensors, else InvalidOutput. Checked with type() only,
+    so no method a subclass could override is called."""
+    values = list(output) if type(output) in (tuple, list) else [output]
+    for index, value in enumerate(values):
+        if type(value) is not torch.Tensor:
+            raise InvalidOutput(f"output {index} is a {type(value).__name__}, not a plain torch.Tensor "
+                                "(tensor subclasses and other objects are rejected)")
+    return values
+
+
+def save_outputs(output, device: str, path: Path) -> None:
+    outputs = plain_outputs(output)
+    if device == "cuda":
+        _synchronize()
+    _save([o.detach().to("cpu", copy=True) for o in outputs], path)
 
 
 def trial_output(workdir: Path, index: int) -> Path:
@@ -213,10 +253,20 @@ def judge_stage(request: dict) -> dict:
     precision = precision_key(dtype, device)
     tol = Tolerance(**request["tolerances"][precision])
 
-    state_path = Path(request["workdir"]) / "state_dict.pt"
-    got_state = _load(state_path, weights_only=True) if state_path.is_file() else {}
-    parameter_message = compare_parameters(model.state_dict(), got_state if isinstance(got_state, dict) else {})
-    names_match = isinstance(got_state, dict) and set(got_state) == set(model.state_dict())
+    workdir = Path(request["workdir"])
+    got_state, load_error = load_untrusted(workdir / "state_dict.pt")
+    if not isinstance(got_state, dict):
+        got_state = {}
+    parameter_message = (f"state_dict: {load_error}" if load_error
+                         else compare_parameters(model.state_dict(), got_state))
+    names_match = set(got_state) == set(model.state_dict())
+
+    def verdict(index: int, name: str, eager: list, exact: list) -> dict:
+        candidate, load_error = load_untrusted(trial_output(workdir, index))
+        if load_error or type(candidate) is not list or not all(type(t) is torch.Tensor for t in candidate):
+            return {"trial": name, "status": "incorrect",
+                    "message": load_error or "output file does not hold a list of plain tensors"}
+        return asdict(compare(name, candidate, eager, exact, tol))
 
     all_trials, get_inputs_trials = ConstantTracker(), ConstantTracker()
     verdicts = []
@@ -230,17 +280,25 @@ def judge_stage(request: dict) -> dict:
         all_trials.update(eager)
         if trial.from_get_inputs:
             get_inputs_trials.update(eager)
-        candidate = _load(trial_output(Path(request["workdir"]), index), weights_only=True)
-        if not isinstance(candidate, list) or not all(isinstance(t, torch.Tensor) for t in candidate):
-            verdicts.append({"trial": trial.name, "status": "runtime_error",
-                             "message": "candidate output file does not hold a list of tensors"})
-            continue
-        verdicts.append(asdict(compare(trial.name, candidate, eager, exact, tol)))
+        if index == 0:
+            first = eager, exact
+        verdicts.append(verdict(index, trial.name, eager, exact))
+    # The last timed call ran on the first trial's inputs.
+    verdicts.append(verdict(len(request["trials"]), AFTER_TIMING, *first))
     return {"status": "ok", "precision": precision, "tolerance": asdict(tol), "trials": verdicts,
             "parameter_names_match": names_match, "parameter_message": parameter_message,
             "constant_fraction": all_trials.fraction, "degenerate": all_trials.degenerate,
             "constant_fraction_get_inputs": get_inputs_trials.fraction,
             "degenerate_get_inputs": get_inputs_trials.degenerate}
+
+
+def load_untrusted(path: Path) -> tuple:
+    """(object, "") from a file the candidate's process wrote, or (None, reason) when it cannot be
+    loaded with weights_only=True."""
+    try:
+        return _load(path, weights_only=True), ""
+    except Exception as exc:  # noqa: BLE001  any load failure is the candidate's
+        return None, f"{path.name} could not be loaded: {type(exc).__name__}: {str(exc).strip()[:300]}"
 
 
 def baseline_stage(request: dict) -> dict:
@@ -272,13 +330,12 @@ def baseline_stage(request: dict) -> dict:
                 result["compiled"] = asdict(timing.do_bench(lambda: compiled(*inputs), **bench))
             except Exception as exc:  # noqa: BLE001  report, keep the eager baseline
                 result["compile_error"] = f"{type(exc).__name__}: {str(exc)[:2000]}"
-    if device == "cuda":
-        cache = Path(request["ceilings_cache"])
-        ceilings = roofline.load_cached_ceilings(cache, result["device_name"], torch.__version__)
-        if ceilings is None:
-            ceilings = roofline.measure_ceilings(result["device_name"])
-            result["ceilings_measured"] = True
-        result["ceilings"] = asdict(ceilings)
+    name = result["device_name"] if device == "cuda" else roofline.cpu_name()
+    ceilings = roofline.load_cached_ceilings(Path(request["ceilings_cache"]), name, torch.__version__)
+    if ceilings is None:
+        ceilings = roofline.measure_ceilings(name, device)
+        result["ceilings_measured"] = True
+    result["ceilings"] = asdict(ceilings)
     return result
 
 
