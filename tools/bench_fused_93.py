@@ -1,6 +1,6 @@
 """Dev check + timing for solutions/level2/93_*/fused_implicit_gemm.py (run on the GPU box).
 
-Usage: PYTHONUNBUFFERED=1 python3 tools/bench_fused_93.py [--parts check,time] [--quick]
+Usage: PYTHONUNBUFFERED=1 python3 tools/bench_fused_93.py [--parts check,misc,time] [--quick] [--sol FILE]
 Prints a compact table last; full details go to stdout (tee it to a log).
 """
 import argparse
@@ -272,12 +272,13 @@ def main():
     ap.add_argument("--parts", default="check,misc,time")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--baselines", action="store_true")
+    ap.add_argument("--sol", default=SOL, help="solution file (e.g. an older version, for a side-by-side timing)")
     args = ap.parse_args()
     parts = args.parts.split(",")
     print(torch.__version__, torch.cuda.get_device_name(), flush=True)
     t0 = time.time()
     Model = load(PROB, "ref93").Model
-    sol = load(SOL, "sol93")
+    sol = load(args.sol, "sol93")
     ModelNew = sol.ModelNew
     sol._load_ext()
     print(f"build {time.time() - t0:.1f}s", flush=True)
