@@ -20,6 +20,7 @@ HOPPER_ARCH = "9.0a"
 _CUDA_MARKERS = re.compile(
     r"cuda_sources|__global__|CUDAExtension|\.cuda\(|device\s*=\s*['\"]cuda|"
     r"torch\.device\(\s*['\"]cuda|\.to\(\s*['\"]cuda|\.cu['\"]|<<<")
+_CPP_EXTENSION = re.compile(r"\bcpp_extension\b|\bload_inline\b|CppExtension")
 _MODEL_NEW = re.compile(r"^class\s+ModelNew\b", re.MULTILINE)
 
 
@@ -40,6 +41,11 @@ class Candidate:
     @property
     def needs_cuda(self) -> bool:
         return bool(_CUDA_MARKERS.search(self.source()))
+
+    @property
+    def cpu_only(self) -> bool:
+        """A C++ extension without CUDA sources: its kernels read host memory, so CUDA inputs cannot go in."""
+        return not self.needs_cuda and bool(_CPP_EXTENSION.search(self.source()))
 
     def build_hash(self, env: dict) -> str:
         """Source + torch + Python version + compile flags: an unchanged solution reuses its build."""

@@ -80,6 +80,11 @@ class ProblemEvaluation:
             result.message = ("CUDA source: needs a GPU, and this machine has none" if not self.gpu_present
                               else "CUDA source: skipped with --device cpu")
             return self._finish(result)
+        if candidate.cpu_only and self.settings.device == "cuda":
+            result.status = "cpu_only"
+            result.message = ("C++-only extension (cpp_sources, no cuda_sources): its kernels take CPU tensors, "
+                              "not CUDA ones; evaluate it with --device cpu")
+            return self._finish(result)
         on_stage("baseline")
         baseline = self.baseline()
         result.device = baseline.payload.get("device_name", self.settings.device)
@@ -137,15 +142,16 @@ class ProblemEvaluation:
             result.flags.append("param_mismatch")
         if result.degenerate:
             result.flags.append("degenerate")
+        if run["inputs_modified"]:
+            result.flags.append("inputs_modified")
         if run["torch_patched"]:
             result.flags.append("torch_patched")
             result.status = "tampered"
-            result.message = f"candidate replaced harness-relied torch functions: {', '.join(run['torch_patched'])}"
+            result.message = f"candidate replaced torch/time functions: {', '.join(run['torch_patched'])}"
         elif failed:
             result.status = failed[0]["status"]
             result.message = f"{failed[0]['trial']}: {failed[0]['message']}"
         elif run["inputs_modified"]:
-            result.flags.append("inputs_modified")
             result.status = "incorrect"
             result.message = f"candidate modified its inputs in: {', '.join(run['inputs_modified'])}"
         else:
@@ -170,9 +176,11 @@ class ProblemEvaluation:
             reason = roofline.impossible_reason(result.median_ms, work, ceilings)
             if reason:
                 result.flags.append("impossible")
-                result.status, result.correct = "impossible", False
-                result.speedup_eager = result.speedup_compile = math.nan
+                if result.status == "ok":
+                    result.status, result.correct = "impossible", False
                 messages.insert(0, reason)
+        if result.status != "ok" or result.flags:
+            result.speedup_eager = result.speedup_compile = math.nan  # only a result that counts has one
         result.message = "; ".join(m for m in messages if m)
         result.detail["measurement"] = asdict(measurement)
 
@@ -192,8 +200,6 @@ class ProblemEvaluation:
             result.detail["baseline"] = {k: payload.get(k) for k in
                                          ("eager", "compiled", "compile_error", "workload", "workload_error",
                                           "ceilings", "message")}
-            if self.settings.device == "cpu":
-                result.detail["floor_note"] = "no speed-of-light floor on CPU (no measured device ceilings)"
         write_record(result, self.settings.results_dir / "runs")
         return result
 

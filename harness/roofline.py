@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from .timing import do_bench
 
 COPY_BYTES = 1 << 30
 MATMUL_SIZE = 8192
+CPU_COPY_BYTES = (1 << 20, 1 << 24, 1 << 28)
+CPU_MATMUL_SIZE = 1024
 RATE_DTYPES = {"tf32": torch.float32, "fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
@@ -59,12 +62,13 @@ def workload(model_cls, init_inputs, inputs, dtype_name: str) -> Workload:
 
 
 def floor_ms(work: Workload, ceilings: DeviceCeilings | None, precision: str) -> float:
-    """max(bytes / copy bandwidth, flops / matmul rate); NaN without ceilings (CPU)."""
+    """max(bytes / copy bandwidth, flops / matmul rate); NaN without ceilings, bytes alone without a
+    rate for the precision (CPU fp16/bf16)."""
     if ceilings is None:
         return math.nan
     memory_ms = work.bytes / (ceilings.copy_gbps * 1e9) * 1e3
     rate = ceilings.tflops.get(precision, math.nan)
-    compute_ms = work.flops / (rate * 1e12) * 1e3 if work.flops else 0.0
+    compute_ms = work.flops / (rate * 1e12) * 1e3 if work.flops and rate > 0 else 0.0
     return max(memory_ms, compute_ms)
 
 
@@ -79,8 +83,10 @@ def impossible_reason(median_ms: float, work: Workload, ceilings: DeviceCeilings
     return None
 
 
-def measure_ceilings(device_name: str) -> DeviceCeilings:
-    """Copy and fill bandwidth and dense matmul rates of the current CUDA device."""
+def measure_ceilings(device_name: str, device: str = "cuda") -> DeviceCeilings:
+    """Copy and fill bandwidth and dense matmul rates of the current CUDA device, or of the CPU."""
+    if device == "cpu":
+        return _measure_cpu_ceilings(device_name)
     src = torch.empty(COPY_BYTES, dtype=torch.uint8, device="cuda")
     dst = torch.empty_like(src)
     copy = do_bench(lambda: dst.copy_(src), trials=20, warmup=3)
@@ -100,6 +106,33 @@ def measure_ceilings(device_name: str) -> DeviceCeilings:
     return DeviceCeilings(device=device_name, torch_version=torch.__version__,
                           copy_gbps=2 * COPY_BYTES / (copy.median * 1e-3) / 1e9,
                           fill_gbps=COPY_BYTES / (fill.median * 1e-3) / 1e9, tflops=tflops)
+
+
+def _measure_cpu_ceilings(device_name: str) -> DeviceCeilings:
+    """The CPU has no L2 flush in timing, so bandwidth is the best over sizes from cache-resident to
+    DRAM-bound, each at its fastest call: a time below the floor beats even the caches. Rate: fp32 only."""
+    copy_gbps = fill_gbps = 0.0
+    for nbytes in CPU_COPY_BYTES:
+        src = torch.ones(nbytes, dtype=torch.uint8)
+        dst = torch.zeros_like(src)
+        copy = do_bench(lambda: dst.copy_(src), device="cpu", trials=20, warmup=2)
+        fill = do_bench(lambda: dst.fill_(0), device="cpu", trials=20, warmup=2)
+        copy_gbps = max(copy_gbps, 2 * nbytes / (copy.min * 1e-3) / 1e9)
+        fill_gbps = max(fill_gbps, nbytes / (fill.min * 1e-3) / 1e9)
+    a, b = torch.randn(CPU_MATMUL_SIZE, CPU_MATMUL_SIZE), torch.randn(CPU_MATMUL_SIZE, CPU_MATMUL_SIZE)
+    mm = do_bench(lambda: torch.mm(a, b), device="cpu", trials=5, warmup=1)
+    return DeviceCeilings(device=device_name, torch_version=torch.__version__, copy_gbps=copy_gbps,
+                          fill_gbps=fill_gbps, tflops={"fp32": 2 * CPU_MATMUL_SIZE ** 3 / (mm.min * 1e-3) / 1e12})
+
+
+def cpu_name() -> str:
+    """The CPU model and torch's thread count: the key of the CPU's ceilings."""
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        model = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                      if line.startswith("model name")), model)
+    return f"cpu: {model}, {torch.get_num_threads()} threads"
 
 
 def cache_key(device_name: str, torch_version: str) -> str:

@@ -54,7 +54,7 @@ def test_candidate_status(evaluation, name, status, flag):
 def test_good_candidate_record_has_detail(evaluation):
     result = evaluate(evaluation, "good_pytorch")
     detail = result.detail
-    assert len(detail["verdict"]["trials"]) == 7  # 5 get_inputs() trials + 2 extra distributions
+    assert len(detail["verdict"]["trials"]) == 8  # 5 get_inputs() trials + 2 extra distributions + after-timing
     assert detail["verdict"]["degenerate_get_inputs"] and not result.degenerate
     assert detail["measurement"]["n"] == 5 and result.median_ms > 0 and result.speedup_eager > 0
     assert result.max_abs_err <= 1e-4

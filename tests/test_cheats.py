@@ -1,0 +1,174 @@
+"""The cheats in tests/cheats/ go through the CLI (run.py, problem 93, `small`) and none is ranked;
+the honest solutions of problem 93 are not flagged. See docs/threat-model.md."""
+import json
+import math
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from conftest import PROBLEM, REPO
+from harness import roofline, worker
+from harness.candidate import Candidate
+from harness.evaluate import ProblemEvaluation, Settings
+from harness.leaderboard_view import ranked, row_is_valid
+from harness.problem import find_problem
+from harness.record import Result
+from harness.timing import Measurement
+from test_cli import run_cli
+
+CHEATS = Path(__file__).resolve().parent / "cheats"
+SOLUTIONS = REPO / "solutions" / PROBLEM
+HONEST = ("pytorch_reference", "cpp_cpu")
+GPU_ONLY = ("side_stream",)
+
+# cheat -> (status, flag or None, text the reason must contain)
+EXPECTED_CPU = {
+    "uninitialized_output": ("incorrect", None, "elements outside"),
+    "mutates_inputs": ("incorrect", "inputs_modified", "get_inputs#0"),
+    "caches_output": ("incorrect", None, "get_inputs#1"),
+    "returns_zeros": ("incorrect", None, "elements outside"),
+    "patches_torch": ("tampered", "torch_patched", "torch.nn.functional.gelu"),
+    "touches_reference": ("incorrect", None, "elements outside"),
+    "timed_differently": ("incorrect", None, worker.AFTER_TIMING),
+    "tensor_subclass": ("invalid_output", None, "AlwaysClose, not a plain torch.Tensor"),
+    "fakes_timer": ("tampered", "torch_patched", "time.perf_counter"),
+}
+
+
+def make_root(base: Path, test_root: Path, cheats, honest=()) -> Path:
+    """problems/ and the test config from `test_root`; solutions/ holding the named cheats and honest solutions."""
+    root = base / "root"
+    for part in ("problems", "configs"):
+        shutil.copytree(test_root / part, root / part)
+    solutions = root / "solutions" / PROBLEM
+    solutions.mkdir(parents=True)
+    for name in ("_honest_core", *cheats):
+        shutil.copy(CHEATS / f"{name}.py", solutions)
+    for name in honest:
+        shutil.copy(SOLUTIONS / f"{name}.py", solutions)
+    return root
+
+
+def run_all(root: Path, results: Path, device: str):
+    """`run.py all` on problem 93's `small` set; the leaderboard indexed by solution, and the JSON records."""
+    proc = run_cli("--root", root, "--config", "small", "--device", device, "--no-compile-baseline",
+                   "--results-dir", results)
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(results / "leaderboard.csv").set_index("solution", drop=False)
+    records = {r["solution"]: r for r in (json.loads(p.read_text()) for p in (results / "runs").glob("*.json"))}
+    return table, records
+
+
+@pytest.fixture(scope="module")
+def cpu_run(test_root, tmp_path_factory):
+    base = tmp_path_factory.mktemp("cheats_cpu")
+    return run_all(make_root(base, test_root, EXPECTED_CPU, HONEST), base / "results", "cpu")
+
+
+@pytest.mark.parametrize("name", EXPECTED_CPU)
+def test_cheat_is_caught_on_cpu(cpu_run, name):
+    table, records = cpu_run
+    status, flag, reason = EXPECTED_CPU[name]
+    row, record = table.loc[name], records[name]
+    assert row["status"] == status == record["status"], row["message"]
+    assert reason in row["message"] and record["message"] == row["message"]
+    if flag:
+        assert flag in str(row["flags"]).split(";") and flag in record["flags"]
+    assert not bool(row["correct"]) and math.isnan(row["speedup_eager"]) and math.isnan(record["speedup_eager"])
+    assert not row_is_valid(row)
+
+
+def test_honest_solutions_are_not_flagged(cpu_run):
+    table, records = cpu_run
+    for name in HONEST:
+        row = table.loc[name]
+        assert row["status"] == "ok" and bool(row["correct"]), row["message"]
+        assert pd.isna(row["flags"]) and records[name]["flags"] == []
+        assert row["speedup_eager"] > 0 and row["median_ms"] > row["floor_ms"] > 0
+        assert row_is_valid(row)
+    assert set(ranked(table.reset_index(drop=True))["solution"][:len(HONEST)]) == set(HONEST)
+
+
+def test_time_below_the_cpu_floor_is_impossible(test_root, tmp_path):
+    """Ceilings cached absurdly low put an honest CPU run below its floor."""
+    results = tmp_path / "results"
+    results.mkdir()
+    roofline.save_ceilings(results / "device_ceilings.json", roofline.DeviceCeilings(
+        device=roofline.cpu_name(), torch_version=torch.__version__, copy_gbps=1e-6, fill_gbps=1e-6,
+        tflops={"fp32": 1e-9}))
+    table, records = run_all(make_root(tmp_path, test_root, (), ("pytorch_reference",)), results, "cpu")
+    row = table.loc["pytorch_reference"]
+    assert row["status"] == "impossible" and row["flags"] == "impossible"
+    assert "best measured bandwidth" in row["message"] and row["median_ms"] < row["floor_ms"]
+    assert math.isnan(row["speedup_eager"]) and not row_is_valid(row)
+    assert records["pytorch_reference"]["status"] == "impossible"
+
+
+@pytest.fixture
+def evaluation(test_root, tmp_path):
+    settings = Settings(device="cpu", results_dir=tmp_path / "results", cache_dir=tmp_path / "cache")
+    return ProblemEvaluation(find_problem(PROBLEM, test_root), "small", settings, test_root)
+
+
+@pytest.mark.parametrize("median_ms, status, flags", [(0.1, "ok", []), (0.01, "impossible", ["impossible"])])
+def test_flagged_against_the_floor_not_a_speedup_factor(evaluation, median_ms, status, flags):
+    """14x eager above the floor counts; only a time below moving the bytes is impossible."""
+    work = roofline.Workload(flops=10**6, bytes=3 * 10**7, output_bytes=10**7)  # 0.05 ms at 600 GB/s
+    ceilings = roofline.DeviceCeilings(device="d", torch_version="t", copy_gbps=500.0, fill_gbps=600.0,
+                                       tflops={"fp32": 50.0})
+    run = {"torch_patched": [], "inputs_modified": [],
+           "measurement": asdict(Measurement.from_times([median_ms] * 5, [median_ms] * 5))}
+    verdict = {"trials": [{"trial": "t", "status": "ok", "max_abs_err": 0.0, "max_rel_err": 0.0,
+                           "max_abs_err_fp64": 0.0, "max_rel_err_fp64": 0.0}],
+               "degenerate": False, "parameter_message": "", "precision": "fp32"}
+    baseline = {"eager": {"median": 1.4}, "workload": asdict(work), "ceilings": asdict(ceilings)}
+    result = Result(problem=PROBLEM, config="small", solution="s", device="d", dtype="fp32", status="pending")
+    evaluation._decide(result, run, verdict, baseline)
+    assert (result.status, result.flags) == (status, flags)
+    assert result.speedup_eager == pytest.approx(14.0) if status == "ok" else math.isnan(result.speedup_eager)
+
+
+def test_cpp_only_candidate_is_cpu_only(evaluation):
+    assert Candidate("cpp_cpu", SOLUTIONS / "cpp_cpu.py").cpu_only
+    assert not Candidate("pytorch_reference", SOLUTIONS / "pytorch_reference.py").cpu_only
+    cuda = Candidate("cudnn_fused_epilogue", SOLUTIONS / "cudnn_fused_epilogue.py")
+    assert cuda.needs_cuda and not cuda.cpu_only
+    evaluation.settings.device = "cuda"
+    result = evaluation.evaluate(Candidate("cpp_cpu", SOLUTIONS / "cpp_cpu.py"))
+    assert result.status == "cpu_only" and "--device cpu" in result.message and "run" not in result.detail
+
+
+class Opaque(torch.Tensor):
+    """Not on torch.load's weights_only allowlist."""
+
+
+def test_judge_marks_unloadable_outputs_incorrect(evaluation, tmp_path):
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    (workdir / "state_dict.pt").write_bytes(b"not a checkpoint")
+    worker.trial_output(workdir, 0).write_bytes(b"not a checkpoint")
+    torch.save([torch.zeros(2, 8, 20, 24).as_subclass(Opaque)], worker.trial_output(workdir, 1))
+    torch.save({"out": torch.zeros(1)}, worker.trial_output(workdir, 2))
+    request = evaluation._request("judge", workdir, tolerances={"fp32": {"atol": 1e-4, "rtol": 1e-4}})
+    verdict = worker.judge_stage(request)
+    trials = verdict["trials"]
+    assert [t["trial"] for t in trials][-1] == worker.AFTER_TIMING and len(trials) == len(evaluation.trials) + 1
+    assert all(t["status"] == "incorrect" and t["message"] for t in trials)
+    assert "could not be loaded" in trials[1]["message"] and "plain tensors" in trials[2]["message"]
+    assert "could not be loaded" in verdict["parameter_message"]
+
+
+@pytest.mark.gpu
+def test_gpu_cheats(test_root, tmp_path):
+    table, _ = run_all(make_root(tmp_path, test_root, ("side_stream", "uninitialized_output")),
+                       tmp_path / "results", "cuda")
+    side = table.loc["side_stream"]
+    assert "timing_mismatch" in side["flags"].split(";") and "outside the timed stream" in side["message"]
+    uninitialized = table.loc["uninitialized_output"]
+    assert uninitialized["status"] == "incorrect" and "NaN" in uninitialized["message"]
+    assert not row_is_valid(side) and not row_is_valid(uninitialized)
+    assert math.isnan(side["speedup_eager"]) and math.isnan(uninitialized["speedup_eager"])
