@@ -118,7 +118,10 @@ def _speedup_chart(mpl, groups):
                             xytext=(4 if value >= 1 else -4, 0), textcoords="offset points",
                             ha="left" if value >= 1 else "right", va="center", fontsize=9)
             if not drawn:
-                ax.text(1, position, f"  no timing ({display_status(row)})", va="center",
+                missing = ("no baseline timing" if math.isnan(_number(row.get("eager_ms")))
+                           and not math.isnan(_number(row.get("median_ms")))
+                           else f"no timing ({display_status(row)})")
+                ax.text(1, position, f"  {missing}", va="center",
                         fontsize=9, style="italic", color=INVALID_COLOR)
         ax.axvline(1, color="black", linewidth=1)
         _log_axis(ax, low, high, RATIO_TICKS, "x")
