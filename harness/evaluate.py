@@ -69,9 +69,14 @@ class ProblemEvaluation:
                                        roofline.DeviceCeilings(**self._baseline.payload["ceilings"]))
         return self._baseline
 
+    @property
+    def device_label(self) -> str:
+        """The leaderboard's device column: the GPU's name, so skipped and evaluated rows share it."""
+        return torch.cuda.get_device_name() if self.settings.device == "cuda" else "cpu"
+
     def evaluate(self, candidate: Candidate, on_stage=lambda stage: None) -> Result:
         result = Result(problem=self.problem.name, config=self.size_set.name, solution=candidate.name,
-                        device=self.settings.device, dtype=self.settings.dtype, status="pending",
+                        device=self.device_label, dtype=self.settings.dtype, status="pending",
                         torch_version=torch.__version__, git_commit=self.commit,
                         timestamp=datetime.datetime.now().astimezone().isoformat(timespec="seconds"))
         result.detail["candidate"] = {"path": str(candidate.path), "kind": candidate.kind}
@@ -87,7 +92,6 @@ class ProblemEvaluation:
             return self._finish(result)
         on_stage("baseline")
         baseline = self.baseline()
-        result.device = baseline.payload.get("device_name", self.settings.device)
         with tempfile.TemporaryDirectory(prefix="harness-", dir=self._scratch_dir(baseline)) as tmp:
             self._run_candidate(candidate, Path(tmp), baseline, result, on_stage)
         return self._finish(result)
