@@ -27,6 +27,7 @@ from .report import progress_bar, results_table
 from .seeding import DTYPES
 
 DEFAULT_PROBLEM = "level2/93_ConvTranspose2d_Add_Min_GELU_Multiply"
+CPU_FALLBACK_SET = "small"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,9 +112,13 @@ def evaluate_command(args, console: Console) -> int:
                         cache_dir=args.cache_dir.resolve(), compile_timeout_s=args.compile_timeout,
                         run_timeout_s=args.run_timeout, compile_baseline=not args.no_compile_baseline,
                         timing_trials=args.timing_trials)
-    evaluation = ProblemEvaluation(problem, args.config, settings, root)
+    set_name = args.config or cpu_fallback_set(problem, device)
+    evaluation = ProblemEvaluation(problem, set_name, settings, root)
     candidates = [as_submitted(c, settings.cache_dir / "exports") for c in candidates]
     chatty = not (args.quiet or args.json)
+    if chatty and set_name != args.config:
+        console.print(f"[yellow]On the CPU without --config: using the '{CPU_FALLBACK_SET}' size set "
+                      f"(the default '{evaluation.config.default}' is sized for a GPU).[/]")
     if chatty and not torch.cuda.is_available():
         console.print("[yellow]No CUDA GPU on this machine: CUDA solutions need a GPU and are marked "
                       "needs_cuda; the others run on the CPU.[/]")
@@ -138,6 +143,13 @@ def evaluate_command(args, console: Console) -> int:
     if args.command == "eval" and results[0].status != "ok":
         return 1
     return 0
+
+
+def cpu_fallback_set(problem, device: str) -> str | None:
+    """The size set a CPU run uses when none is named: the config's `small` set where it has one,
+    since default sets are sized for a GPU; otherwise the config's default."""
+    sets = problem.config().sets
+    return CPU_FALLBACK_SET if device == "cpu" and CPU_FALLBACK_SET in sets else None
 
 
 def plots_line(leaderboard, results_dir: Path) -> str:

@@ -118,3 +118,18 @@ def test_config_naming_an_unknown_constant_is_one_line(test_root, tmp_path):
     proc = run_cli("eval", "good_pytorch", "--problem", PROBLEM, "--root", root, *FAST, "--results-dir", tmp_path)
     assert proc.returncode == 2 and "depth" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_cpu_run_without_config_uses_the_small_set_and_says_so(test_root, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(test_root, root)
+    config = next((root / "configs").rglob("*.yaml"))
+    config.write_text(config.read_text().replace("default: small", "default: tiny-randn"))
+    proc = run_cli("eval", "good_pytorch", "--problem", PROBLEM, "--root", root, *FAST, "--results-dir", tmp_path / "r")
+    assert proc.returncode == 0, proc.stderr
+    assert "using the 'small' size set" in proc.stdout
+    assert pd.read_csv(tmp_path / "r" / "leaderboard.csv").iloc[0]["config"] == "small"
+    named = run_cli("eval", "good_pytorch", "--problem", PROBLEM, "--root", root, *FAST, "--config", "tiny-randn",
+                    "--results-dir", tmp_path / "n")
+    assert named.returncode == 0 and "size set" not in named.stdout
+    assert pd.read_csv(tmp_path / "n" / "leaderboard.csv").iloc[0]["config"] == "tiny-randn"
