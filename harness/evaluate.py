@@ -72,7 +72,9 @@ class ProblemEvaluation:
     @property
     def device_label(self) -> str:
         """The leaderboard's device column: the GPU's name, so skipped and evaluated rows share it."""
-        return torch.cuda.get_device_name() if self.settings.device == "cuda" else "cpu"
+        if self.settings.device == "cuda" and self.gpu_present:
+            return torch.cuda.get_device_name()
+        return self.settings.device
 
     def evaluate(self, candidate: Candidate, on_stage=lambda stage: None) -> Result:
         result = Result(problem=self.problem.name, config=self.size_set.name, solution=candidate.name,
