@@ -278,13 +278,14 @@ __device__ __forceinline__ void load_chunk(const Params& p, unsigned char* stage
 
 // Re-evaluate, directly in fp32, every NaN output of one warp's WM x WN tile.
 template <typename T>
-__device__ __noinline__ void fixup_nans(const Params& p, int mbase, int nbase, int lane, Epilogue epi) {
+__device__ __noinline__ void fixup_nans(const Params& p, int mbase, int nrows, int nbase, int ncols, int lane,
+                                        Epilogue epi) {
   const T* x = static_cast<const T*>(p.x);
   const T* w = static_cast<const T*>(p.w);
   const T* bias = static_cast<const T*>(p.bias);
   T* out = static_cast<T*>(p.out);
-  for (int idx = lane; idx < WM * WN; idx += 32) {
-    const int m = mbase + idx / WN, nn = nbase + idx % WN;
+  for (int idx = lane; idx < nrows * ncols; idx += 32) {
+    const int m = mbase + idx / ncols, nn = nbase + idx % ncols;
     const int co = nn / (p.S * p.S), ph = (nn / p.S) % p.S, pw = nn % p.S;
     if (m >= p.Mtot || co >= p.Cout) continue;
     const int v = p.fWq.div(m), j = m - v * p.Wq, n = p.fHq.div(v), i = v - n * p.Hq;
@@ -296,6 +297,34 @@ __device__ __noinline__ void fixup_nans(const Params& p, int mbase, int nbase, i
     pre += bias ? to_f(bias[co]) : 0.f;
     *o = from_f<T>(epi(pre));
   }
+}
+
+// CTA prologue shared by both fused kernels: the N-slice's packed B (nkb blocks of 4 KB,
+// whatever their internal layout) copied to shared memory, the column table, and zeroed
+// A stages (their halo columns are never written again).
+template <typename T>
+__device__ __forceinline__ void cta_prologue(const Params& p, int nslice, unsigned char* smem,
+                                             ColInfo* tab, unsigned char* Abase) {
+  const int tid = threadIdx.x;
+  const uint4* src = p.bpack + (size_t)nslice * p.nkb * (KB_BYTES / 16);
+  uint4* Bs = reinterpret_cast<uint4*>(smem);
+  const int nv = p.nkb * (KB_BYTES / 16);
+  for (int v = tid; v < nv; v += THREADS) cp_async16(smem_u32(Bs + v), src + v, 16);
+  cp_async_commit();
+  for (int c = tid; c < BN; c += THREADS) {
+    int n = nslice * BN + c, SS = p.S * p.S;
+    const int co = n / SS;
+    ColInfo ci;
+    ci.ph = (n / p.S) % p.S; ci.pw = n % p.S;
+    ci.colOff = co < p.Cout ? co * p.Ho * p.Wo + ci.ph * p.Wo + ci.pw : -1;
+    ci.bias = (co < p.Cout && p.bias) ? to_f(static_cast<const T*>(p.bias)[co]) : 0.f;
+    tab[c] = ci;
+  }
+  uint4* az = reinterpret_cast<uint4*>(Abase);
+  const int nz = GROUPS * STAGES * p.stage_bytes / 16;
+  for (int v = tid; v < nz; v += THREADS) az[v] = make_uint4(0, 0, 0, 0);
+  cp_async_wait<0>();
+  __syncthreads();
 }
 
 // One k-block's MMA operands for one warp: A (MT m16 tiles) and B (NT n8 tiles, as pairs).
@@ -318,27 +347,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int nslice = blockIdx.x % p.nsl, mslot = blockIdx.x / p.nsl;
 
-  // 1. resident B (async), column table, zeroed A stages (the halo columns stay zero).
-  {
-    const uint4* src = p.bpack + (size_t)nslice * p.nkb * (KB_BYTES / 16);
-    const int nv = p.nkb * (KB_BYTES / 16);
-    for (int v = tid; v < nv; v += THREADS) cp_async16(smem_u32(Bs + v), src + v, 16);
-    cp_async_commit();
-    for (int c = tid; c < BN; c += THREADS) {
-      int n = nslice * BN + c, SS = p.S * p.S;
-      const int co = n / SS;
-      ColInfo ci;
-      ci.ph = (n / p.S) % p.S; ci.pw = n % p.S;
-      ci.colOff = co < p.Cout ? co * p.Ho * p.Wo + ci.ph * p.Wo + ci.pw : -1;
-      ci.bias = (co < p.Cout && p.bias) ? to_f(static_cast<const T*>(p.bias)[co]) : 0.f;
-      tab[c] = ci;
-    }
-    uint4* az = reinterpret_cast<uint4*>(Abase);
-    const int nz = GROUPS * STAGES * p.stage_bytes / 16;
-    for (int v = tid; v < nz; v += THREADS) az[v] = make_uint4(0, 0, 0, 0);
-    cp_async_wait<0>();
-    __syncthreads();
-  }
+  cta_prologue<T>(p, nslice, smem, tab, Abase);
 
   const int g = warp / GROUP_WARPS, wig = warp % GROUP_WARPS;
   const int wm = wig >> 1, wn = wig & 1;
@@ -585,7 +594,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
       // outputs of its 64x64 tile directly in fp32 (true NaNs stay NaN).
       if (__any_sync(0xffffffffu, anynan)) {
         __syncwarp();
-        fixup_nans<T>(p, m0 + wm * WM, nslice * BN + wn * WN, lane, epi);
+        fixup_nans<T>(p, m0 + wm * WM, WM, nslice * BN + wn * WN, WN, lane, epi);
       }
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt)
@@ -593,6 +602,279 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
         for (int nb = 0; nb < NT; ++nb)
 #pragma unroll
           for (int e = 0; e < 4; ++e) acc[mt][nb][e] = 0.f;
+    }
+  }
+  cp_async_wait<0>();
+}
+
+// ========================================================================================
+// Hopper path: the same CTA/warp-group structure, the MMA main loop on wgmma.
+//   Each warp group is one wgmma warpgroup; its tile is WG_MB m64 row blocks (A fragments
+//   loaded from the x patch into registers, exactly the mma.sync A layout) times the CTA's
+//   BN = 128 columns (B from the resident shared-memory slice through a descriptor). The
+//   B read, the MMA issue and the accumulation all leave the issue slots; a warp only
+//   loads A (4 LDS + 4 IADD per m64 block and k-block) and runs the epilogue, so one
+//   group's epilogue overlaps the other group's tensor-core work.
+// ========================================================================================
+constexpr int WG_MB = BM / 64;     // m64 row blocks per warp-group tile
+constexpr int WG_ACC = BN / 2;     // fp32 accumulators per thread per m64 x BN block
+
+// Packed B in the canonical K-major, non-swizzled wgmma layout: per k-block (32 bytes of
+// K per column) and 8-column group, two 8x16-byte core matrices (k bytes 0-15, 16-31).
+//   byte(kb, n, kbyte) = kb * KB_BYTES + (n / 8) * 256 + (kbyte / 16) * 128 + (n % 8) * 16 + kbyte % 16
+// Descriptor: leading (K) core-matrix offset 128 B, stride (N) core-matrix offset 256 B.
+template <int MODE, typename WT>
+__global__ void pack_b_wgmma_kernel(const WT* __restrict__ w, uint4* __restrict__ out, int Cin, int Cout,
+                                    int K, int S, int T_, int nkb, int total) {
+  using T = typename Traits<MODE>::T;
+  constexpr int KB_CI = Traits<MODE>::KB_CI;
+  constexpr int EPV = 16 / (int)sizeof(T);   // elements per 16-byte vector
+  int idx = blockIdx.x * blockDim.x + threadIdx.x;
+  if (idx >= total) return;
+  const int row = idx & 7, khalf = (idx >> 3) & 1, ng = (idx >> 4) % (BN / 8);
+  const int r = idx / (16 * (BN / 8));
+  const int kb = r % nkb, s = r / nkb;
+  const int cb = kb / (T_ * T_), a = (kb / T_) % T_, b = kb % T_;
+  const int n = s * BN + ng * 8 + row;
+  const int co = n / (S * S), ph = (n / S) % S, pw = n % S;
+  const int kh = ph + S * a, kw = pw + S * b;
+  uint32_t v[4];
+  uint16_t* h = reinterpret_cast<uint16_t*>(v);
+#pragma unroll
+  for (int e = 0; e < EPV; ++e) {
+    const int ci = cb * KB_CI + khalf * EPV + e;
+    const float f = (ci < Cin && co < Cout && kh < K && kw < K)
+                        ? to_f(w[(((int64_t)ci * Cout + co) * K + kh) * K + kw]) : 0.f;
+    if constexpr (MODE == TF32) {
+      v[e] = f2tf32(f);
+    } else {
+      const T t = from_f<T>(f);
+      h[e] = *reinterpret_cast<const uint16_t*>(&t);
+    }
+  }
+  out[idx] = make_uint4(v[0], v[1], v[2], v[3]);
+}
+
+__device__ __forceinline__ uint64_t wgmma_desc(uint32_t saddr) {
+  return (uint64_t)((saddr & 0x3FFFFu) >> 4) | ((uint64_t)(128 >> 4) << 16) | ((uint64_t)(256 >> 4) << 32);
+}
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory"); }
+template <int N> __device__ __forceinline__ void wgmma_wait() {
+  asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(N) : "memory");
+}
+// Pins the accumulators at this point of the program for the compiler: reads after a
+// wgmma_wait cannot be hoisted above it.
+__device__ __forceinline__ void fence_acc(float (&d)[WG_ACC]) {
+#pragma unroll
+  for (int i = 0; i < WG_ACC; ++i) asm volatile("" : "+f"(d[i])::"memory");
+}
+
+//@WGMMA_M64N128@
+
+template <int MODE>
+__global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_constant__ Params p) {
+  using T = typename Traits<MODE>::T;
+  constexpr int KB_CI = Traits<MODE>::KB_CI;
+  constexpr bool F32IN = (MODE == TF32);
+  extern __shared__ __align__(128) unsigned char smem[];
+  ColInfo* tab = reinterpret_cast<ColInfo*>(smem + (size_t)p.nkb * KB_BYTES);
+  unsigned char* Abase = smem + (size_t)p.nkb * KB_BYTES + BN * sizeof(ColInfo);
+
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int nslice = blockIdx.x % p.nsl, mslot = blockIdx.x / p.nsl;
+  cta_prologue<T>(p, nslice, smem, tab, Abase);
+
+  const int g = warp / GROUP_WARPS, wig = warp % GROUP_WARPS;
+  const int gtid = tid % GROUP_THREADS;
+  const int lg = lane >> 2, lt = lane & 3;
+  const int bar_id = 1 + g;
+  unsigned char* Ag = Abase + (size_t)g * STAGES * p.stage_bytes;
+
+  const int first = mslot * GROUPS + g;
+  const int step = GROUPS * p.gm;
+  const int my_tiles = first < p.ntiles ? (p.ntiles - 1 - first) / step + 1 : 0;
+  const int nitems = my_tiles * p.nchunk;
+
+  const Epilogue epi{p.add, p.mul};
+  T* out = static_cast<T*>(p.out);
+  const int T_ = p.T;
+  const int lane_k = (F32IN ? lt : 2 * lt) * p.pitchC;
+  const int kstep_hi = (F32IN ? 4 : 8) * p.pitchC;
+  const uint32_t b_smem = smem_u32(smem);
+
+  auto issue = [&](int q) {
+    if (q < nitems) {
+      int tile = first + (q / p.nchunk) * step;
+      load_chunk<T>(p, Ag + (q & 1) * p.stage_bytes, tile, q % p.nchunk, gtid);
+    }
+    cp_async_commit();
+  };
+
+  float acc[WG_MB][WG_ACC];
+  uint32_t ro[WG_MB][2];
+  uint32_t afr[2][WG_MB][4];   // A fragments, double-buffered across k-blocks
+  int scale_d = 0;             // 0 on a tile's first k-block: the wgmma overwrites the accumulators
+
+  issue(0);
+  for (int q = 0; q < nitems; ++q) {
+    const int tile = first + (q / p.nchunk) * step;
+    const int chunk = q % p.nchunk;
+    issue(q + 1);
+    cp_async_wait<1>();
+    group_bar(bar_id);
+
+    const int m0 = tile * BM;
+    if (chunk == 0) {
+      const int rbase = p.fWq.div(m0) - (T_ - 1);
+#pragma unroll
+      for (int mb = 0; mb < WG_MB; ++mb)
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          int m = min(m0 + mb * 64 + wig * 16 + h * 8 + lg, p.Mtot - 1);
+          int v = p.fWq.div(m), j = m - v * p.Wq;
+          ro[mb][h] = smem_u32(Ag) + ((v - rbase) * p.pitchR + p.XOFF + j + lane_k) * (int)sizeof(T);
+        }
+    }
+
+    // ---- MMA main loop: A(k+1) is loaded while the wgmmas of k run; wait_group<1>
+    // before each load guarantees the wgmma that read that register buffer is done.
+    {
+      const uint32_t As = (q & 1) * p.stage_bytes;
+      const uint32_t Bk = b_smem + (uint32_t)(chunk * p.nkbc) * KB_BYTES;
+      int a = 0, b = 0, cbl = 0;
+      auto load_a = [&](uint32_t (&f)[WG_MB][4]) {
+        const uint32_t Ak = As + (cbl * KB_CI * p.pitchC - a * p.pitchR - b) * (int)sizeof(T);
+        const uint32_t Ak2 = Ak + kstep_hi * (int)sizeof(T);
+#pragma unroll
+        for (int mb = 0; mb < WG_MB; ++mb) {
+          if constexpr (F32IN) {
+            // round to nearest on the 13 bits the tensor core ignores (see the mma.sync path)
+            f[mb][0] = lds32(ro[mb][0] + Ak) + 0x1000u;
+            f[mb][1] = lds32(ro[mb][1] + Ak) + 0x1000u;
+            f[mb][2] = lds32(ro[mb][0] + Ak2) + 0x1000u;
+            f[mb][3] = lds32(ro[mb][1] + Ak2) + 0x1000u;
+          } else {
+            const uint32_t pcb = p.pitchC * 2;
+            auto ld2 = [&](uint32_t base, uint32_t off) { return lds16(off + base) | (lds16(off + base + pcb) << 16); };
+            f[mb][0] = ld2(Ak, ro[mb][0]);
+            f[mb][1] = ld2(Ak, ro[mb][1]);
+            f[mb][2] = ld2(Ak2, ro[mb][0]);
+            f[mb][3] = ld2(Ak2, ro[mb][1]);
+          }
+        }
+        if (++b == T_) { b = 0; if (++a == T_) { a = 0; ++cbl; } }
+      };
+      auto mma = [&](const uint32_t (&f)[WG_MB][4], int kbl) {
+        const uint64_t desc = wgmma_desc(Bk + (uint32_t)kbl * KB_BYTES);
+        wgmma_fence();
+#pragma unroll
+        for (int mb = 0; mb < WG_MB; ++mb) wgmma_m64n128<MODE>(acc[mb], f[mb], desc, scale_d);
+        wgmma_commit();
+        scale_d = 1;
+      };
+      // nkbc is even on this path (the host picks CIC = 2 * KB_CI)
+      load_a(afr[0]);
+#pragma unroll 1
+      for (int kbl = 0; kbl < p.nkbc; kbl += 2) {
+        mma(afr[0], kbl);
+        wgmma_wait<1>();
+        load_a(afr[1]);
+        mma(afr[1], kbl + 1);
+        wgmma_wait<1>();
+        if (kbl + 2 < p.nkbc) load_a(afr[0]);
+      }
+      // Drain before the loader of the next chunk runs: otherwise ptxas must guard the
+      // in-flight wgmma's registers inside that (divergent) loop and serializes every wgmma.
+      wgmma_wait<0>();
+    }
+
+    group_bar(bar_id);   // stage (q&1) may be refilled by issue(q+2) after this
+
+    if (chunk == p.nchunk - 1) {
+#pragma unroll
+      for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
+      scale_d = 0;
+      // ---- epilogue, one accumulator row (BN values) per iteration; rolled loop (see the
+      // mma.sync path: an unrolled exact-erf epilogue overflows the instruction cache), the
+      // row being written always sits in acc[0][*][0..1] and the queue
+      // (mb 0 row g) (mb 0 row g+8) (mb 1 row g) ... moves down one row per iteration.
+      bool anynan = false;
+#pragma unroll 1
+      for (int rr = 0; rr < 2 * WG_MB; ++rr) {
+        const int mr = m0 + (rr >> 1) * 64 + wig * 16 + (rr & 1) * 8 + lg;
+        const bool mval = mr < p.Mtot;
+        const int m = mval ? mr : p.Mtot - 1;
+        const int v = p.fWq.div(m), j = m - v * p.Wq;
+        const int n = p.fHq.div(v), i = v - n * p.Hq;
+        const int oh0 = p.S * i, ow0 = p.S * j;
+        T* orow = out + (int64_t)n * p.Cout * p.Ho * p.Wo + (int64_t)oh0 * p.Wo + ow0;
+#pragma unroll
+        for (int part = 0; part < BN / 32; ++part) {   // 8 values (4 n8 blocks) at a time
+          float val[4][2];
+          uint32_t ok = 0;
+          bool nz = false;
+#pragma unroll
+          for (int nb = 0; nb < 4; ++nb)
+#pragma unroll
+            for (int e = 0; e < 2; ++e) {
+              const ColInfo c = tab[(part * 4 + nb) * 8 + 2 * lt + e];
+              const float pre = acc[0][(part * 4 + nb) * 4 + e] + c.bias;
+              anynan |= isnan(pre);
+              val[nb][e] = epi.clamp(pre);
+              nz |= val[nb][e] != 0.f;
+              ok |= (uint32_t)(mval && c.colOff >= 0 && oh0 + c.ph < p.Ho && ow0 + c.pw < p.Wo) << (2 * nb + e);
+            }
+          if (__any_sync(0xffffffffu, nz)) {
+#pragma unroll
+            for (int nb = 0; nb < 4; ++nb)
+#pragma unroll
+              for (int e = 0; e < 2; ++e) val[nb][e] = epi.gelu_mul(val[nb][e]);
+          } else {
+#pragma unroll
+            for (int nb = 0; nb < 4; ++nb)
+#pragma unroll
+              for (int e = 0; e < 2; ++e) val[nb][e] = epi.zero_mul(val[nb][e]);
+          }
+#pragma unroll
+          for (int nb = 0; nb < 4; ++nb) {
+            const int col = (part * 4 + nb) * 8 + 2 * lt;
+            if (p.pairable) {
+              if (ok >> (2 * nb) & 1u) {
+                T* dst = orow + tab[col].colOff;
+                if constexpr (F32IN) {
+                  *reinterpret_cast<float2*>(dst) = make_float2(val[nb][0], val[nb][1]);
+                } else {
+                  T lo = from_f<T>(val[nb][0]), hi = from_f<T>(val[nb][1]);
+                  *reinterpret_cast<uint32_t*>(dst) = (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) |
+                                                      ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
+                }
+              }
+            } else {
+#pragma unroll
+              for (int e = 0; e < 2; ++e)
+                if (ok >> (2 * nb + e) & 1u) orow[tab[col + e].colOff] = from_f<T>(val[nb][e]);
+            }
+          }
+        }
+        // move the row queue down by one
+#pragma unroll
+        for (int t = 0; t < BN / 8; ++t)
+#pragma unroll
+          for (int e = 0; e < 2; ++e) {
+#pragma unroll
+            for (int mb = 0; mb < WG_MB; ++mb) {
+              acc[mb][t * 4 + e] = acc[mb][t * 4 + 2 + e];
+              if (mb + 1 < WG_MB) acc[mb][t * 4 + 2 + e] = acc[mb + 1][t * 4 + e];
+            }
+          }
+      }
+      if (__any_sync(0xffffffffu, anynan)) {
+        __syncwarp();
+#pragma unroll 1
+        for (int mb = 0; mb < WG_MB; ++mb)
+          fixup_nans<T>(p, m0 + mb * 64 + wig * 16, 16, nslice * BN, BN, lane, epi);
+      }
     }
   }
   cp_async_wait<0>();
@@ -649,6 +931,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   bool fast = Mtot64 < (int64_t)INT32_MAX && (int64_t)Cout * Ho * Wo < (int64_t)INT32_MAX &&
               (int64_t)Cin * H * W < (int64_t)INT32_MAX;
   int smem_total = 0;
+  bool use_wgmma = false;
   if (fast) {
     const int vpe = 16 / esz;   // elements per 16 bytes
     p.XOFF = round_up(p.T - 1, vpe);
@@ -666,6 +949,8 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
       if (tot <= max_smem) {
         p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
         p.stage_bytes = stage; smem_total = (int)tot; fast = true;
+        // wgmma path: needs an even number of k-blocks per chunk (A register double buffer)
+        use_wgmma = MODE != F32X3 && cic == 2 * KB_CI;
         break;
       }
     }
@@ -697,6 +982,17 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   const int total_lanes = p.nsl * p.nkb * NPAIR * 32;
   auto bpack = torch::empty({(int64_t)total_lanes * 4}, x.options().dtype(torch::kInt32));
   p.bpack = reinterpret_cast<const uint4*>(bpack.data_ptr());
+  if constexpr (MODE != F32X3) {
+    if (use_wgmma) {
+      pack_b_wgmma_kernel<MODE, T><<<(total_lanes + 255) / 256, 256, 0, stream>>>(
+          (const T*)p.w, (uint4*)bpack.data_ptr(), Cin, Cout, K, S, p.T, p.nkb, total_lanes);
+      C10_CUDA_KERNEL_LAUNCH_CHECK();
+      C10_CUDA_CHECK(cudaFuncSetAttribute(ct93_wgmma_kernel<MODE>, cudaFuncAttributeMaxDynamicSharedMemorySize, smem_total));
+      ct93_wgmma_kernel<MODE><<<p.nsl * p.gm, THREADS, smem_total, stream>>>(p);
+      C10_CUDA_KERNEL_LAUNCH_CHECK();
+      return out;
+    }
+  }
   pack_b_kernel<MODE, T><<<(total_lanes + 255) / 256, 256, 0, stream>>>(
       (const T*)p.w, (uint4*)bpack.data_ptr(), Cin, Cout, K, S, p.T, p.nkb, total_lanes);
   C10_CUDA_KERNEL_LAUNCH_CHECK();
@@ -738,6 +1034,30 @@ torch::Tensor ct93_forward(torch::Tensor x, torch::Tensor w, c10::optional<torch
 }
 """
 
+
+
+def _wgmma_m64n128_source():
+    """The m64n128 wgmma wrappers (A from registers, B by descriptor): 64 accumulator operands each."""
+    regs = ", ".join(f"%{i}" for i in range(64))
+    outs = ", ".join(f'"+f"(d[{i}])' for i in range(64))
+    variants = {"TF32": ("k8", "tf32", ""), "BF16": ("k16", "bf16", ", 0"), "F16": ("k16", "f16", ", 0")}
+    body = []
+    for mode, (k, ty, trans_b) in variants.items():
+        body.append(
+            f"template <> __device__ __forceinline__ void wgmma_m64n128<{mode}>(float (&d)[WG_ACC], "
+            "const uint32_t (&a)[4], uint64_t desc, int scale_d) {\n"
+            f'  asm volatile("{{\\n.reg .pred p;\\nsetp.ne.b32 p, %68, 0;\\n"\n'
+            f'               "wgmma.mma_async.sync.aligned.m64n128{k}.f32.{ty}.{ty} {{{regs}}}, '
+            f'{{%64, %65, %66, %67}}, %69, p, 1, 1{trans_b};\\n}}\\n"\n'
+            f"               : {outs}\n"
+            '               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(scale_d), "l"(desc));\n}\n')
+    decl = ("template <int MODE> __device__ __forceinline__ void wgmma_m64n128(float (&d)[WG_ACC], "
+            "const uint32_t (&a)[4], uint64_t desc, int scale_d);\n")
+    return decl + "".join(body)
+
+
+_CUDA_SRC = _CUDA_SRC.replace("//@WGMMA_M64N128@", _wgmma_m64n128_source())
+
 _ext = None
 
 
@@ -746,7 +1066,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v1",
+            name="ct93_fused_implicit_gemm_v6",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
