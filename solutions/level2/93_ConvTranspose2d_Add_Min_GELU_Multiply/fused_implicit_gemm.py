@@ -56,6 +56,7 @@ constexpr int GROUPS = 2;
 constexpr int GROUP_THREADS = GROUP_WARPS * 32;
 constexpr int THREADS = GROUPS * GROUP_THREADS;
 constexpr int STAGES = 2;                    // A-patch pipeline depth per group
+constexpr int MBAR_BYTES = 16 * GROUPS * STAGES / 2;   // stage mbarriers (8 B each), 16-byte multiple
 constexpr int NPAIR = BN / 16;               // pairs of n8 blocks per k-block of packed B
 constexpr int KB_BYTES = NPAIR * 32 * 16;    // packed B bytes per k-block (uint4 per lane per pair)
 
@@ -109,13 +110,13 @@ struct Params {
   void* out;            // [Nb, Cout, Ho, Wo]
   int Nb, Cin, Cout, H, W, K, S, T, Ho, Wo, Hq, Wq;
   int Mtot, ntiles, nsl, gm;
-  int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, pairable;
+  int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, bulk, pairable;
   float add, mul;
   FastDiv fWq, fHq, fR, fnvec;
 };
 
-// Per-column epilogue info for the CTA's N-slice.
-struct ColInfo { int colOff; int ph; int pw; float bias; };
+// Per-column epilogue info for the CTA's N-slice (colOff and bias first: one 8-byte load).
+struct ColInfo { int colOff; float bias; int ph; int pw; };
 
 // ---- exact-erf GELU epilogue, written exactly as PyTorch evaluates it -------------------
 struct Epilogue {
@@ -276,6 +277,78 @@ __device__ __forceinline__ void load_chunk(const Params& p, unsigned char* stage
   }
 }
 
+// ---- mbarrier / bulk-copy helpers ------------------------------------------------------
+__device__ __forceinline__ void mbar_init(uint32_t bar, int count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(bar), "r"(count) : "memory");
+}
+__device__ __forceinline__ void mbar_arrive_expect_tx(uint32_t bar, uint32_t bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(bar), "r"(bytes) : "memory");
+}
+__device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
+  asm volatile("{\n.reg .pred done;\nWAIT_%=:\n"
+               "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+               "@!done bra WAIT_%=;\n}\n" ::"r"(bar), "r"(parity) : "memory");
+}
+__device__ __forceinline__ void bulk_copy_g2s(uint32_t dst, const void* src, uint32_t bytes, uint32_t bar) {
+  asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];"
+               ::"r"(dst), "l"(src), "r"(bytes), "r"(bar) : "memory");
+}
+
+// Bulk loader: one x row (W elements, 16-byte aligned) per thread and one bulk copy each;
+// rows outside the image are zeroed with ordinary stores. Every thread of the group arrives
+// on the stage's mbarrier (count GROUP_THREADS) after announcing its bytes, so the phase
+// completes only when all rows have landed.
+template <typename T>
+__device__ __forceinline__ void load_chunk_bulk(const Params& p, unsigned char* stage, uint32_t bar, int tile,
+                                                int chunk, int gtid) {
+  uint32_t bytes = 0;
+  const T* src = nullptr;
+  unsigned char* dst = nullptr;
+  if (gtid < p.CIC * p.R) {   // host guarantees CIC * R <= GROUP_THREADS on this path
+    const int cil = p.fR.div(gtid), r = gtid - cil * p.R;
+    const int ci = chunk * p.CIC + cil;
+    const int vrow = p.fWq.div(tile * BM) - (p.T - 1) + r;
+    const int n = vrow >= 0 ? p.fHq.div(vrow) : 0;
+    const int ih = vrow - n * p.Hq;
+    dst = stage + (cil * p.pitchC + r * p.pitchR + p.XOFF) * (int)sizeof(T);
+    if (ci < p.Cin && vrow >= 0 && vrow < p.Nb * p.Hq && ih < p.H) {
+      bytes = p.W * (int)sizeof(T);
+      src = static_cast<const T*>(p.x) + (((int64_t)n * p.Cin + ci) * p.H + ih) * p.W;
+    } else {
+      for (int k = 0; k < p.W * (int)sizeof(T) / 16; ++k) reinterpret_cast<uint4*>(dst)[k] = make_uint4(0, 0, 0, 0);
+      // the next bulk copy into this row (async proxy) must land after these stores
+      asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+    }
+  }
+  mbar_arrive_expect_tx(bar, bytes);
+  if (bytes) bulk_copy_g2s(smem_u32(dst), src, bytes, bar);
+}
+
+// The x-patch pipeline of one warp group: item q = (tile, ci-chunk) goes to stage q % STAGES.
+template <typename T>
+struct StagePipe {
+  const Params& p;
+  unsigned char* stages;   // this group's STAGES buffers
+  uint32_t bars;           // this group's STAGES mbarriers (bulk path)
+  int first, step, nitems, gtid;
+  __device__ __forceinline__ int tile_of(int q) const { return first + (q / p.nchunk) * step; }
+  __device__ __forceinline__ void issue(int q) const {
+    if (p.bulk) {
+      if (q < nitems)
+        load_chunk_bulk<T>(p, stages + (q % STAGES) * p.stage_bytes, bars + 8 * (q % STAGES), tile_of(q),
+                           q % p.nchunk, gtid);
+    } else {
+      if (q < nitems) load_chunk<T>(p, stages + (q % STAGES) * p.stage_bytes, tile_of(q), q % p.nchunk, gtid);
+      cp_async_commit();
+    }
+  }
+  // item q's data is in shared memory for this thread (issue(q + 1) was the last issue)
+  __device__ __forceinline__ void wait(int q) const {
+    if (p.bulk) mbar_wait(bars + 8 * (q % STAGES), (q / STAGES) & 1);
+    else cp_async_wait<1>();
+  }
+};
+
 // Re-evaluate, directly in fp32, every NaN output of one warp's WM x WN tile.
 template <typename T>
 __device__ __noinline__ void fixup_nans(const Params& p, int mbase, int nrows, int nbase, int ncols, int lane,
@@ -323,6 +396,9 @@ __device__ __forceinline__ void cta_prologue(const Params& p, int nslice, unsign
   uint4* az = reinterpret_cast<uint4*>(Abase);
   const int nz = GROUPS * STAGES * p.stage_bytes / 16;
   for (int v = tid; v < nz; v += THREADS) az[v] = make_uint4(0, 0, 0, 0);
+  if (tid < GROUPS * STAGES) mbar_init(smem_u32(Abase - MBAR_BYTES) + 8 * tid, GROUP_THREADS);
+  asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+  asm volatile("fence.proxy.async.shared::cta;" ::: "memory");   // zeroed stages before any bulk copy
   cp_async_wait<0>();
   __syncthreads();
 }
@@ -342,7 +418,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
   extern __shared__ __align__(16) unsigned char smem[];
   uint4* Bs = reinterpret_cast<uint4*>(smem);
   ColInfo* tab = reinterpret_cast<ColInfo*>(smem + (size_t)p.nkb * KB_BYTES);
-  unsigned char* Abase = smem + (size_t)p.nkb * KB_BYTES + BN * sizeof(ColInfo);
+  unsigned char* Abase = smem + (size_t)p.nkb * KB_BYTES + BN * sizeof(ColInfo) + MBAR_BYTES;
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int nslice = blockIdx.x % p.nsl, mslot = blockIdx.x / p.nsl;
@@ -368,13 +444,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
   const int lane_k = (F32IN ? lt : 2 * lt) * p.pitchC;
   const int kstep_hi = (F32IN ? 4 : 8) * p.pitchC;   // a2/a3 registers: k + 4 (tf32) / k + 8 (16-bit)
 
-  auto issue = [&](int q) {
-    if (q < nitems) {
-      int tile = first + (q / p.nchunk) * step;
-      load_chunk<T>(p, Ag + (q & 1) * p.stage_bytes, tile, q % p.nchunk, gtid);
-    }
-    cp_async_commit();
-  };
+  const StagePipe<T> pipe{p, Ag, smem_u32(Abase - MBAR_BYTES) + 8 * STAGES * g, first, step, nitems, gtid};
 
   float acc[MT][NT][4];
 #pragma unroll
@@ -386,12 +456,12 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
 
   uint32_t ro[MT][2];   // per-lane shared addresses of A rows g and g+8 of each m16 tile (stage 0, k 0)
 
-  issue(0);
+  pipe.issue(0);
   for (int q = 0; q < nitems; ++q) {
-    const int tile = first + (q / p.nchunk) * step;
+    const int tile = pipe.tile_of(q);
     const int chunk = q % p.nchunk;
-    issue(q + 1);
-    cp_async_wait<1>();
+    pipe.issue(q + 1);
+    pipe.wait(q);
     group_bar(bar_id);
 
     const int m0 = tile * BM;
@@ -503,7 +573,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
       }
     }
 
-    group_bar(bar_id);   // stage (q&1) may be refilled by issue(q+2) after this
+    group_bar(bar_id);   // stage (q&1) may be refilled by pipe.issue(q+2) after this
 
     if (chunk == p.nchunk - 1) {
       // ---- epilogue: bias, add, min, GELU, mul in registers; direct stores ----
@@ -672,6 +742,84 @@ __device__ __forceinline__ void fence_acc(float (&d)[WG_ACC]) {
 
 //@WGMMA_M64N128@
 
+// Epilogue of one accumulator row (the BN columns of one output position): bias, add,
+// min, GELU, mul, stores. PAIRED (S == 2, K even, so Ho and Wo are even): columns
+// (2t, 2t+1) are pw = 0, 1 of one (co, ph), every (i, j) of the row grid is a real output
+// pair, and one 8-byte table load and one 2-element store serve both. Returns whether any
+// pre-activation was NaN.
+template <typename T, bool PAIRED>
+__device__ __forceinline__ bool store_row(const Params& p, const float (&acc)[WG_ACC], const ColInfo* tab, int lt,
+                                          T* orow, bool mval, int oh0, int ow0, const Epilogue& epi) {
+  bool anynan = false;
+#pragma unroll
+  for (int part = 0; part < BN / 32; ++part) {   // 8 values (4 n8 blocks) at a time: ILP without spills
+    float val[4][2];
+    int off[4][2];
+    uint32_t ok = 0;
+    bool nz = false;
+#pragma unroll
+    for (int nb = 0; nb < 4; ++nb) {
+      const int col = (part * 4 + nb) * 8 + 2 * lt;
+      if constexpr (PAIRED) {
+        const int2 cb = *reinterpret_cast<const int2*>(&tab[col]);   // same co for both pw
+        off[nb][0] = off[nb][1] = cb.x;
+        const float bias = __int_as_float(cb.y);
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          const float pre = acc[(part * 4 + nb) * 4 + e] + bias;
+          anynan |= isnan(pre);
+          val[nb][e] = epi.clamp(pre);
+          nz |= val[nb][e] != 0.f;
+        }
+        ok |= (uint32_t)(mval && cb.x >= 0) << (2 * nb);
+      } else {
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          const ColInfo c = tab[col + e];
+          const float pre = acc[(part * 4 + nb) * 4 + e] + c.bias;
+          anynan |= isnan(pre);
+          val[nb][e] = epi.clamp(pre);
+          nz |= val[nb][e] != 0.f;
+          off[nb][e] = c.colOff;
+          ok |= (uint32_t)(mval && c.colOff >= 0 && oh0 + c.ph < p.Ho && ow0 + c.pw < p.Wo) << (2 * nb + e);
+        }
+      }
+    }
+    // Warp-uniform shortcut: all clamped values +-0 -> skip the erf (bit-identical result).
+    if (__any_sync(0xffffffffu, nz)) {
+#pragma unroll
+      for (int nb = 0; nb < 4; ++nb)
+#pragma unroll
+        for (int e = 0; e < 2; ++e) val[nb][e] = epi.gelu_mul(val[nb][e]);
+    } else {
+#pragma unroll
+      for (int nb = 0; nb < 4; ++nb)
+#pragma unroll
+        for (int e = 0; e < 2; ++e) val[nb][e] = epi.zero_mul(val[nb][e]);
+    }
+#pragma unroll
+    for (int nb = 0; nb < 4; ++nb) {
+      if constexpr (PAIRED) {
+        if (ok >> (2 * nb) & 1u) {
+          T* dst = orow + off[nb][0];
+          if constexpr (sizeof(T) == 4) {
+            *reinterpret_cast<float2*>(dst) = make_float2(val[nb][0], val[nb][1]);
+          } else {
+            T lo = from_f<T>(val[nb][0]), hi = from_f<T>(val[nb][1]);
+            *reinterpret_cast<uint32_t*>(dst) = (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) |
+                                                ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
+          }
+        }
+      } else {
+#pragma unroll
+        for (int e = 0; e < 2; ++e)
+          if (ok >> (2 * nb + e) & 1u) orow[off[nb][e]] = from_f<T>(val[nb][e]);
+      }
+    }
+  }
+  return anynan;
+}
+
 template <int MODE>
 __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_constant__ Params p) {
   using T = typename Traits<MODE>::T;
@@ -679,7 +827,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
   constexpr bool F32IN = (MODE == TF32);
   extern __shared__ __align__(128) unsigned char smem[];
   ColInfo* tab = reinterpret_cast<ColInfo*>(smem + (size_t)p.nkb * KB_BYTES);
-  unsigned char* Abase = smem + (size_t)p.nkb * KB_BYTES + BN * sizeof(ColInfo);
+  unsigned char* Abase = smem + (size_t)p.nkb * KB_BYTES + BN * sizeof(ColInfo) + MBAR_BYTES;
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int nslice = blockIdx.x % p.nsl, mslot = blockIdx.x / p.nsl;
@@ -703,25 +851,19 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
   const int kstep_hi = (F32IN ? 4 : 8) * p.pitchC;
   const uint32_t b_smem = smem_u32(smem);
 
-  auto issue = [&](int q) {
-    if (q < nitems) {
-      int tile = first + (q / p.nchunk) * step;
-      load_chunk<T>(p, Ag + (q & 1) * p.stage_bytes, tile, q % p.nchunk, gtid);
-    }
-    cp_async_commit();
-  };
+  const StagePipe<T> pipe{p, Ag, smem_u32(Abase - MBAR_BYTES) + 8 * STAGES * g, first, step, nitems, gtid};
 
   float acc[WG_MB][WG_ACC];
   uint32_t ro[WG_MB][2];
   uint32_t afr[2][WG_MB][4];   // A fragments, double-buffered across k-blocks
   int scale_d = 0;             // 0 on a tile's first k-block: the wgmma overwrites the accumulators
 
-  issue(0);
+  pipe.issue(0);
   for (int q = 0; q < nitems; ++q) {
-    const int tile = first + (q / p.nchunk) * step;
+    const int tile = pipe.tile_of(q);
     const int chunk = q % p.nchunk;
-    issue(q + 1);
-    cp_async_wait<1>();
+    pipe.issue(q + 1);
+    pipe.wait(q);
     group_bar(bar_id);
 
     const int m0 = tile * BM;
@@ -789,7 +931,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
       wgmma_wait<0>();
     }
 
-    group_bar(bar_id);   // stage (q&1) may be refilled by issue(q+2) after this
+    group_bar(bar_id);   // stage (q&1) may be refilled by pipe.issue(q+2) after this
 
     if (chunk == p.nchunk - 1) {
 #pragma unroll
@@ -809,54 +951,8 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
         const int n = p.fHq.div(v), i = v - n * p.Hq;
         const int oh0 = p.S * i, ow0 = p.S * j;
         T* orow = out + (int64_t)n * p.Cout * p.Ho * p.Wo + (int64_t)oh0 * p.Wo + ow0;
-#pragma unroll
-        for (int part = 0; part < BN / 32; ++part) {   // 8 values (4 n8 blocks) at a time
-          float val[4][2];
-          uint32_t ok = 0;
-          bool nz = false;
-#pragma unroll
-          for (int nb = 0; nb < 4; ++nb)
-#pragma unroll
-            for (int e = 0; e < 2; ++e) {
-              const ColInfo c = tab[(part * 4 + nb) * 8 + 2 * lt + e];
-              const float pre = acc[0][(part * 4 + nb) * 4 + e] + c.bias;
-              anynan |= isnan(pre);
-              val[nb][e] = epi.clamp(pre);
-              nz |= val[nb][e] != 0.f;
-              ok |= (uint32_t)(mval && c.colOff >= 0 && oh0 + c.ph < p.Ho && ow0 + c.pw < p.Wo) << (2 * nb + e);
-            }
-          if (__any_sync(0xffffffffu, nz)) {
-#pragma unroll
-            for (int nb = 0; nb < 4; ++nb)
-#pragma unroll
-              for (int e = 0; e < 2; ++e) val[nb][e] = epi.gelu_mul(val[nb][e]);
-          } else {
-#pragma unroll
-            for (int nb = 0; nb < 4; ++nb)
-#pragma unroll
-              for (int e = 0; e < 2; ++e) val[nb][e] = epi.zero_mul(val[nb][e]);
-          }
-#pragma unroll
-          for (int nb = 0; nb < 4; ++nb) {
-            const int col = (part * 4 + nb) * 8 + 2 * lt;
-            if (p.pairable) {
-              if (ok >> (2 * nb) & 1u) {
-                T* dst = orow + tab[col].colOff;
-                if constexpr (F32IN) {
-                  *reinterpret_cast<float2*>(dst) = make_float2(val[nb][0], val[nb][1]);
-                } else {
-                  T lo = from_f<T>(val[nb][0]), hi = from_f<T>(val[nb][1]);
-                  *reinterpret_cast<uint32_t*>(dst) = (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) |
-                                                      ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
-                }
-              }
-            } else {
-#pragma unroll
-              for (int e = 0; e < 2; ++e)
-                if (ok >> (2 * nb + e) & 1u) orow[tab[col + e].colOff] = from_f<T>(val[nb][e]);
-            }
-          }
-        }
+        if (p.pairable) anynan |= store_row<T, true>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
+        else anynan |= store_row<T, false>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
         // move the row queue down by one
 #pragma unroll
         for (int t = 0; t < BN / 8; ++t)
@@ -945,7 +1041,8 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
       const int cinp = round_up(Cin, cic);
       const int nkb = cinp / KB_CI * p.T * p.T;
       const int stage = cic * p.pitchC * esz;
-      const int64_t tot = (int64_t)nkb * KB_BYTES + BN * (int64_t)sizeof(ColInfo) + (int64_t)GROUPS * STAGES * stage;
+      const int64_t tot = (int64_t)nkb * KB_BYTES + BN * (int64_t)sizeof(ColInfo) + MBAR_BYTES +
+                          (int64_t)GROUPS * STAGES * stage;
       if (tot <= max_smem) {
         p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
         p.stage_bytes = stage; smem_total = (int)tot; fast = true;
@@ -974,7 +1071,8 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   if (xaddr % 16 == 0 && (W * esz) % 16 == 0) p.ldmode = 0;
   else if (xaddr % 4 == 0 && (W * esz) % 4 == 0) p.ldmode = 1;
   else p.ldmode = 2;
-  p.pairable = (S == 2 && Wo % 2 == 0) ? 1 : 0;
+  p.bulk = (p.ldmode == 0 && p.CIC * p.R <= GROUP_THREADS) ? 1 : 0;
+  p.pairable = (S == 2 && K % 2 == 0) ? 1 : 0;   // Ho and Wo even
   p.fWq = FastDiv(p.Wq); p.fHq = FastDiv(p.Hq); p.fR = FastDiv(p.R);
   p.fnvec = FastDiv(W * esz / (p.ldmode == 0 ? 16 : (p.ldmode == 1 ? 4 : esz)));
 
