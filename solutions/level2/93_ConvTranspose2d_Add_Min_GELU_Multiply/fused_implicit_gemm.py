@@ -304,8 +304,11 @@ __device__ __forceinline__ void load_chunk_bulk(const Params& p, unsigned char* 
   uint32_t bytes = 0;
   const T* src = nullptr;
   unsigned char* dst = nullptr;
-  if (gtid < p.CIC * p.R) {   // host guarantees CIC * R <= GROUP_THREADS on this path
-    const int cil = p.fR.div(gtid), r = gtid - cil * p.R;
+  // Row u goes to lane u / 4 of warp u % 4: a bulk copy takes a warp-serial loop (its
+  // operands must be warp-uniform), so the rows are spread evenly over the group's warps.
+  const int u = (gtid & 31) * GROUP_WARPS + gtid / 32;
+  if (u < p.CIC * p.R) {   // host guarantees CIC * R <= GROUP_THREADS on this path
+    const int cil = p.fR.div(u), r = u - cil * p.R;
     const int ci = chunk * p.CIC + cil;
     const int vrow = p.fWq.div(tile * BM) - (p.T - 1) + r;
     const int n = vrow >= 0 ? p.fHq.div(vrow) : 0;
