@@ -30,6 +30,8 @@ _CUDA_SRC = r"""
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAException.h>
+#include <cuda.h>
+#include <cudaTypedefs.h>
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <stdint.h>
@@ -56,7 +58,8 @@ constexpr int GROUPS = 2;
 constexpr int GROUP_THREADS = GROUP_WARPS * 32;
 constexpr int THREADS = GROUPS * GROUP_THREADS;
 constexpr int STAGES = 2;                    // A-patch pipeline depth per group
-constexpr int MBAR_BYTES = 16 * GROUPS * STAGES / 2;   // stage mbarriers (8 B each), 16-byte multiple
+constexpr int MBAR_BYTES = 128;   // stage mbarriers (8 B each); keeps the A stages 128-byte aligned (TMA)
+static_assert(8 * GROUPS * STAGES <= MBAR_BYTES, "mbarrier area too small");
 constexpr int NPAIR = BN / 16;               // pairs of n8 blocks per k-block of packed B
 constexpr int KB_BYTES = NPAIR * 32 * 16;    // packed B bytes per k-block (uint4 per lane per pair)
 
@@ -103,6 +106,7 @@ struct FastDiv {
 };
 
 struct Params {
+  CUtensorMap xmap;     // x as a 4-D tensor (W, H, Cin, Nb) for the TMA loader (when p.tma)
   const void* x;        // [Nb, Cin, H, W], contiguous
   const void* w;        // [Cin, Cout, K, K] original weights (NaN recompute path)
   const void* bias;     // [Cout] or nullptr
@@ -110,12 +114,12 @@ struct Params {
   void* out;            // [Nb, Cout, Ho, Wo]
   int Nb, Cin, Cout, H, W, K, S, T, Ho, Wo, Hq, Wq;
   int Mtot, ntiles, nsl, gm;
-  int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, bulk, pairable;
+  int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, bulk, tma, pairable;
   float add, mul;
   FastDiv fWq, fHq, fR, fnvec;
 };
 
-// Per-column epilogue info for the CTA's N-slice (colOff and bias first: one 8-byte load).
+// Per-column epilogue info for the CTA's N-slice.
 struct ColInfo { int colOff; float bias; int ph; int pw; };
 
 // ---- exact-erf GELU epilogue, written exactly as PyTorch evaluates it -------------------
@@ -132,6 +136,13 @@ struct Epilogue {
   __device__ __forceinline__ float zero_mul(float v) const { return v * 0.5f * mul; }
   __device__ __forceinline__ float operator()(float pre) const { return gelu_mul(clamp(pre)); }
 };
+
+// min(v, 0) in one instruction, NaN propagating like torch.min (sm_80+).
+__device__ __forceinline__ float min0_nan(float v) {
+  float r;
+  asm("min.NaN.f32 %0, %1, 0f00000000;" : "=f"(r) : "f"(v));
+  return r;
+}
 
 // Direct fp32 evaluation of one conv-transpose output (without bias). Used (a) to
 // recompute outputs whose GEMM result is NaN - the GEMM multiplies zero-padded taps by
@@ -327,6 +338,29 @@ __device__ __forceinline__ void load_chunk_bulk(const Params& p, unsigned char* 
   if (bytes) bulk_copy_g2s(smem_u32(dst), src, bytes, bar);
 }
 
+// TMA loader: when all positions of the tile lie in one image n, the whole stage
+// [CIC][pitchC / pitchR rows][pitchR cols] is one 4-D box of x starting at column -XOFF,
+// row (first q-row - (T-1)), channel chunk * CIC: the hardware fills everything outside x
+// (halo columns, rows < 0 or >= H, channels >= Cin) with zeros. Returns false for a tile
+// that runs into the next image (its rows come from two images): the caller then uses
+// the per-row bulk loader.
+__device__ __forceinline__ bool load_chunk_tma(const Params& p, unsigned char* stage, uint32_t bar, int tile,
+                                               int chunk, int gtid) {
+  const int m0 = tile * BM, mlast = min(m0 + BM, p.Mtot) - 1;
+  const int v0 = p.fWq.div(m0), n = p.fHq.div(v0);
+  if (p.fHq.div(p.fWq.div(mlast)) != n) return false;
+  if (gtid == 0) {
+    mbar_arrive_expect_tx(bar, (uint32_t)p.stage_bytes);
+    asm volatile(
+        "cp.async.bulk.tensor.4d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4, %5}], [%6];"
+        ::"r"(smem_u32(stage)), "l"(reinterpret_cast<uint64_t>(&p.xmap)), "r"(-p.XOFF),
+          "r"(v0 - n * p.Hq - (p.T - 1)), "r"(chunk * p.CIC), "r"(n), "r"(bar) : "memory");
+  } else {
+    mbar_arrive_expect_tx(bar, 0);
+  }
+  return true;
+}
+
 // The x-patch pipeline of one warp group: item q = (tile, ci-chunk) goes to stage q % STAGES.
 template <typename T>
 struct StagePipe {
@@ -337,9 +371,12 @@ struct StagePipe {
   __device__ __forceinline__ int tile_of(int q) const { return first + (q / p.nchunk) * step; }
   __device__ __forceinline__ void issue(int q) const {
     if (p.bulk) {
-      if (q < nitems)
-        load_chunk_bulk<T>(p, stages + (q % STAGES) * p.stage_bytes, bars + 8 * (q % STAGES), tile_of(q),
-                           q % p.nchunk, gtid);
+      if (q < nitems) {
+        unsigned char* stage = stages + (q % STAGES) * p.stage_bytes;
+        const uint32_t bar = bars + 8 * (q % STAGES);
+        if (!(p.tma && load_chunk_tma(p, stage, bar, tile_of(q), q % p.nchunk, gtid)))
+          load_chunk_bulk<T>(p, stage, bar, tile_of(q), q % p.nchunk, gtid);
+      }
     } else {
       if (q < nitems) load_chunk<T>(p, stages + (q % STAGES) * p.stage_bytes, tile_of(q), q % p.nchunk, gtid);
       cp_async_commit();
@@ -418,7 +455,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
   using T = typename Traits<MODE>::T;
   constexpr int KB_CI = Traits<MODE>::KB_CI;
   constexpr bool F32IN = (MODE == TF32 || MODE == F32X3);
-  extern __shared__ __align__(16) unsigned char smem[];
+  extern __shared__ __align__(128) unsigned char smem[];
   uint4* Bs = reinterpret_cast<uint4*>(smem);
   ColInfo* tab = reinterpret_cast<ColInfo*>(smem + (size_t)p.nkb * KB_BYTES);
   unsigned char* Abase = smem + (size_t)p.nkb * KB_BYTES + BN * sizeof(ColInfo) + MBAR_BYTES;
@@ -745,11 +782,41 @@ __device__ __forceinline__ void fence_acc(float (&d)[WG_ACC]) {
 
 //@WGMMA_M64N128@
 
+// Ping-pong between the two warp groups: their MMA phases (all k-blocks of one tile)
+// alternate - g0 tile 0, g1 tile 0, g0 tile 1, ... - so one group's epilogue runs while
+// the other owns the tensor cores. Left free, the groups start together, do the same work
+// and stay in phase: both epilogues would then leave the tensor cores idle.
+// Named barrier TURN_BAR + g passes the turn to group g (bar.arrive by the other group,
+// bar.sync by g). Group 0 has as many tiles as group 1 or one more, so every turn that is
+// waited for is also given.
+constexpr int TURN_BAR = 1 + GROUPS;
+struct TensorTurns {
+  int g, mine, other;
+  __device__ TensorTurns(int g_, int mslot, int step, int ntiles) : g(g_) {
+    auto tiles_of = [&](int grp) {
+      const int first = mslot * GROUPS + grp;
+      return first < ntiles ? (ntiles - 1 - first) / step + 1 : 0;
+    };
+    mine = tiles_of(g);
+    other = tiles_of(1 - g);
+  }
+  __device__ __forceinline__ void give() const {
+    asm volatile("bar.arrive %0, %1;" ::"r"(TURN_BAR + 1 - g), "r"(THREADS) : "memory");
+  }
+  __device__ __forceinline__ void start() const { if (g == 1 && other > 0) give(); }
+  __device__ __forceinline__ void acquire() const {
+    asm volatile("bar.sync %0, %1;" ::"r"(TURN_BAR + g), "r"(THREADS) : "memory");
+  }
+  // after the MMAs of this group's k-th tile were issued
+  __device__ __forceinline__ void release(int k) const { if (k + g < other) give(); }
+};
+
 // Epilogue of one accumulator row (the BN columns of one output position): bias, add,
 // min, GELU, mul, stores. PAIRED (S == 2, K even, so Ho and Wo are even): columns
 // (2t, 2t+1) are pw = 0, 1 of one (co, ph), every (i, j) of the row grid is a real output
-// pair, and one 8-byte table load and one 2-element store serve both. Returns whether any
-// pre-activation was NaN.
+// pair, and one 8-byte table load and one 2-element store serve both; the accumulators
+// then already hold min(acc + bias + add, 0) (the kernel's fast path clamped them in place).
+// Returns whether any pre-activation was NaN.
 template <typename T, bool PAIRED>
 __device__ __forceinline__ bool store_row(const Params& p, const float (&acc)[WG_ACC], const ColInfo* tab, int lt,
                                           T* orow, bool mval, int oh0, int ow0, const Epilogue& epi) {
@@ -764,17 +831,15 @@ __device__ __forceinline__ bool store_row(const Params& p, const float (&acc)[WG
     for (int nb = 0; nb < 4; ++nb) {
       const int col = (part * 4 + nb) * 8 + 2 * lt;
       if constexpr (PAIRED) {
-        const int2 cb = *reinterpret_cast<const int2*>(&tab[col]);   // same co for both pw
-        off[nb][0] = off[nb][1] = cb.x;
-        const float bias = __int_as_float(cb.y);
+        const int colOff = tab[col].colOff;   // same co for both pw
+        off[nb][0] = off[nb][1] = colOff;
 #pragma unroll
         for (int e = 0; e < 2; ++e) {
-          const float pre = acc[(part * 4 + nb) * 4 + e] + bias;
-          anynan |= isnan(pre);
-          val[nb][e] = epi.clamp(pre);
+          val[nb][e] = acc[(part * 4 + nb) * 4 + e];
+          anynan |= isnan(val[nb][e]);
           nz |= val[nb][e] != 0.f;
         }
-        ok |= (uint32_t)(mval && cb.x >= 0) << (2 * nb);
+        ok |= (uint32_t)(mval && colOff >= 0) << (2 * nb);
       } else {
 #pragma unroll
         for (int e = 0; e < 2; ++e) {
@@ -846,6 +911,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
   const int step = GROUPS * p.gm;
   const int my_tiles = first < p.ntiles ? (p.ntiles - 1 - first) / step + 1 : 0;
   const int nitems = my_tiles * p.nchunk;
+  const TensorTurns turns(g, mslot, step, p.ntiles);
 
   const Epilogue epi{p.add, p.mul};
   T* out = static_cast<T*>(p.out);
@@ -861,6 +927,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
   uint32_t afr[2][WG_MB][4];   // A fragments, double-buffered across k-blocks
   int scale_d = 0;             // 0 on a tile's first k-block: the wgmma overwrites the accumulators
 
+  turns.start();
   pipe.issue(0);
   for (int q = 0; q < nitems; ++q) {
     const int tile = pipe.tile_of(q);
@@ -880,6 +947,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
           int v = p.fWq.div(m), j = m - v * p.Wq;
           ro[mb][h] = smem_u32(Ag) + ((v - rbase) * p.pitchR + p.XOFF + j + lane_k) * (int)sizeof(T);
         }
+      turns.acquire();
     }
 
     // ---- MMA main loop: A(k+1) is loaded while the wgmmas of k run; wait_group<1>
@@ -929,6 +997,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
         wgmma_wait<1>();
         if (kbl + 2 < p.nkbc) load_a(afr[0]);
       }
+      if (chunk == p.nchunk - 1) turns.release(q / p.nchunk);
       // Drain before the loader of the next chunk runs: otherwise ptxas must guard the
       // in-flight wgmma's registers inside that (divergent) loop and serializes every wgmma.
       wgmma_wait<0>();
@@ -940,7 +1009,56 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
 #pragma unroll
       for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
       scale_d = 0;
-      // ---- epilogue, one accumulator row (BN values) per iteration; rolled loop (see the
+      // ---- epilogue. Accumulator (mb, t*4 + 2h + e) is row mb*64 + wig*16 + 8h + lg,
+      // column t*8 + 2lt + e of the tile.
+      bool clamped = false;
+      if (p.pairable) {
+        // Fast path: clamp all accumulators in place (one table load per column pair for
+        // all rows). If the warp's clamped values are all +-0 - the usual case when the
+        // pre-activations are positive - the GELU is x * 0.5 * (1 + erf(0)) = x exactly,
+        // and the stores need no erf.
+        bool nz = false;
+#pragma unroll
+        for (int t = 0; t < BN / 8; ++t) {
+          const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
+#pragma unroll
+          for (int mb = 0; mb < WG_MB; ++mb)
+#pragma unroll
+            for (int he = 0; he < 4; ++he) {
+              float& a = acc[mb][t * 4 + he];
+              a = min0_nan(a + badd);
+              nz |= a != 0.f;   // NaN too: it takes the general path below
+            }
+        }
+        clamped = true;
+        if (!__any_sync(0xffffffffu, nz)) {
+#pragma unroll
+          for (int mb = 0; mb < WG_MB; ++mb)
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+              const int mr = m0 + mb * 64 + wig * 16 + h * 8 + lg;
+              if (mr >= p.Mtot) continue;
+              const int v = p.fWq.div(mr), j = mr - v * p.Wq;
+              const int n = p.fHq.div(v), i = v - n * p.Hq;
+              T* orow = out + (int64_t)n * p.Cout * p.Ho * p.Wo + (int64_t)(2 * i) * p.Wo + 2 * j;
+#pragma unroll
+              for (int t = 0; t < BN / 8; ++t) {
+                const int off = tab[t * 8 + 2 * lt].colOff;
+                if (off < 0) continue;
+                const float v0 = acc[mb][t * 4 + 2 * h] * epi.mul, v1 = acc[mb][t * 4 + 2 * h + 1] * epi.mul;
+                if constexpr (sizeof(T) == 4) {
+                  *reinterpret_cast<float2*>(orow + off) = make_float2(v0, v1);
+                } else {
+                  T lo = from_f<T>(v0), hi = from_f<T>(v1);
+                  *reinterpret_cast<uint32_t*>(orow + off) = (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) |
+                                                             ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
+                }
+              }
+            }
+          continue;
+        }
+      }
+      // General path, one accumulator row (BN values) per iteration; rolled loop (see the
       // mma.sync path: an unrolled exact-erf epilogue overflows the instruction cache), the
       // row being written always sits in acc[0][*][0..1] and the queue
       // (mb 0 row g) (mb 0 row g+8) (mb 1 row g) ... moves down one row per iteration.
@@ -954,7 +1072,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
         const int n = p.fHq.div(v), i = v - n * p.Hq;
         const int oh0 = p.S * i, ow0 = p.S * j;
         T* orow = out + (int64_t)n * p.Cout * p.Ho * p.Wo + (int64_t)oh0 * p.Wo + ow0;
-        if (p.pairable) anynan |= store_row<T, true>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
+        if (clamped) anynan |= store_row<T, true>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
         else anynan |= store_row<T, false>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
         // move the row queue down by one
 #pragma unroll
@@ -1002,6 +1120,31 @@ __global__ void ct93_direct_kernel(const T* __restrict__ x, const T* __restrict_
 
 static int round_up(int v, int m) { return (v + m - 1) / m * m; }
 
+// x as a TMA tensor (W, H, Cin, Nb) with box (pitchR, rows, CIC, 1); zeros outside x.
+template <typename T>
+static bool encode_x_map(Params& p, int rows) {
+  static PFN_cuTensorMapEncodeTiled_v12000 encode = [] {
+    void* fn = nullptr;
+    cudaDriverEntryPointQueryResult q;
+    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &fn, 12000, cudaEnableDefault, &q) != cudaSuccess ||
+        q != cudaDriverEntryPointSuccess)
+      fn = nullptr;
+    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(fn);
+  }();
+  if (!encode) return false;
+  const CUtensorMapDataType dt = sizeof(T) == 4 ? CU_TENSOR_MAP_DATA_TYPE_FLOAT32
+                                 : std::is_same<T, __half>::value ? CU_TENSOR_MAP_DATA_TYPE_FLOAT16
+                                                                  : CU_TENSOR_MAP_DATA_TYPE_BFLOAT16;
+  const cuuint64_t dims[4] = {(cuuint64_t)p.W, (cuuint64_t)p.H, (cuuint64_t)p.Cin, (cuuint64_t)p.Nb};
+  const cuuint64_t strides[3] = {(cuuint64_t)p.W * sizeof(T), (cuuint64_t)p.H * p.W * sizeof(T),
+                                 (cuuint64_t)p.Cin * p.H * p.W * sizeof(T)};
+  const cuuint32_t box[4] = {(cuuint32_t)p.pitchR, (cuuint32_t)rows, (cuuint32_t)p.CIC, 1};
+  const cuuint32_t estr[4] = {1, 1, 1, 1};
+  return encode(&p.xmap, dt, 4, const_cast<void*>(p.x), dims, strides, box, estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                CU_TENSOR_MAP_SWIZZLE_NONE, CU_TENSOR_MAP_L2_PROMOTION_L2_128B,
+                CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+}
+
 template <int MODE>
 static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor* bias, int S,
                          float add, float mul) {
@@ -1031,27 +1174,49 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
               (int64_t)Cin * H * W < (int64_t)INT32_MAX;
   int smem_total = 0;
   bool use_wgmma = false;
+  int tma_rows = 0;   // rows of the TMA box (0: no TMA loader)
   if (fast) {
     const int vpe = 16 / esz;   // elements per 16 bytes
-    p.XOFF = round_up(p.T - 1, vpe);
-    p.pitchR = round_up(p.XOFF + W + p.T - 1, vpe);
-    p.R = (BM + p.Wq - 2) / p.Wq + 1 + (p.T - 1);
     const int cmod = esz == 4 ? 32 : 64;   // pitchC = 8 (mod 32 words / 64 halves): conflict-free A loads
-    p.pitchC = round_up(p.R * p.pitchR, 8);
-    while (p.pitchC % cmod != 8) p.pitchC += 8;
-    fast = false;
-    for (int cic = 2 * KB_CI; cic >= KB_CI; cic -= KB_CI) {
+    p.XOFF = round_up(p.T - 1, vpe);
+    p.R = (BM + p.Wq - 2) / p.Wq + 1 + (p.T - 1);
+    const int wmin = round_up(p.XOFF + W + p.T - 1, vpe);
+    auto fits = [&](int cic, int pitchC) {
       const int cinp = round_up(Cin, cic);
       const int nkb = cinp / KB_CI * p.T * p.T;
-      const int stage = cic * p.pitchC * esz;
+      const int stage = cic * pitchC * esz;
       const int64_t tot = (int64_t)nkb * KB_BYTES + BN * (int64_t)sizeof(ColInfo) + MBAR_BYTES +
                           (int64_t)GROUPS * STAGES * stage;
-      if (tot <= max_smem) {
-        p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
-        p.stage_bytes = stage; smem_total = (int)tot; fast = true;
-        // wgmma path: needs an even number of k-blocks per chunk (A register double buffer)
-        use_wgmma = MODE != F32X3 && cic == 2 * KB_CI;
-        break;
+      if (tot > max_smem) return false;
+      p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
+      p.pitchC = pitchC; p.stage_bytes = stage; smem_total = (int)tot;
+      return true;
+    };
+    fast = false;
+    // TMA geometry (wgmma path, 16-byte aligned x rows): a stage is one dense box
+    // [CIC][rows][pitchR], so pitchC = rows * pitchR; pick the smallest box with the
+    // conflict-free pitchC (TMA boxes are at most 256 per dimension).
+    const bool tma_ok = MODE != F32X3 && reinterpret_cast<uintptr_t>(p.x) % 16 == 0 && (W * esz) % 16 == 0 &&
+                        2 * KB_CI <= 256;
+    if (tma_ok) {
+      int best = 0;
+      for (int rows = p.R; rows <= std::min(p.R + 8, 256); ++rows)
+        for (int w = wmin; w <= std::min(wmin + 8 * vpe, 256); w += vpe)
+          if (rows * w % cmod == 8 && (best == 0 || rows * w < best)) { best = rows * w; tma_rows = rows; p.pitchR = w; }
+      if (best == 0 || !fits(2 * KB_CI, best) || !encode_x_map<T>(p, tma_rows)) tma_rows = 0;
+      else fast = use_wgmma = true;
+    }
+    if (!fast) {
+      p.pitchR = wmin;
+      int pitchC = round_up(p.R * p.pitchR, 8);
+      while (pitchC % cmod != 8) pitchC += 8;
+      for (int cic = 2 * KB_CI; cic >= KB_CI; cic -= KB_CI) {
+        if (fits(cic, pitchC)) {
+          fast = true;
+          // wgmma path: needs an even number of k-blocks per chunk (A register double buffer)
+          use_wgmma = MODE != F32X3 && cic == 2 * KB_CI;
+          break;
+        }
       }
     }
   }
@@ -1075,6 +1240,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   else if (xaddr % 4 == 0 && (W * esz) % 4 == 0) p.ldmode = 1;
   else p.ldmode = 2;
   p.bulk = (p.ldmode == 0 && p.CIC * p.R <= GROUP_THREADS) ? 1 : 0;
+  p.tma = (tma_rows > 0 && p.bulk) ? 1 : 0;   // tiles that span two images use the bulk loader
   p.pairable = (S == 2 && K % 2 == 0) ? 1 : 0;   // Ho and Wo even
   p.fWq = FastDiv(p.Wq); p.fHq = FastDiv(p.Hq); p.fR = FastDiv(p.R);
   p.fnvec = FastDiv(W * esz / (p.ldmode == 0 ? 16 : (p.ldmode == 1 ? 4 : esz)));
