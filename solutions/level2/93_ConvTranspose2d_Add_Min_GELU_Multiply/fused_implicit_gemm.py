@@ -888,7 +888,8 @@ __device__ __forceinline__ bool store_row(const Params& p, const float (&acc)[WG
   return anynan;
 }
 
-template <int MODE>
+// TAPS: T as a compile-time constant (fully unrolled k-loop), or 0 for any T.
+template <int MODE, int TAPS>
 __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_constant__ Params p) {
   using T = typename Traits<MODE>::T;
   constexpr int KB_CI = Traits<MODE>::KB_CI;
@@ -924,7 +925,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
 
   float acc[WG_MB][WG_ACC];
   uint32_t ro[WG_MB][2];
-  uint32_t afr[2][WG_MB][4];   // A fragments, double-buffered across k-blocks
+  uint32_t afr[3][WG_MB][4];   // A fragment buffers rotating across k-blocks
   int scale_d = 0;             // 0 on a tile's first k-block: the wgmma overwrites the accumulators
 
   turns.start();
@@ -950,14 +951,15 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
       turns.acquire();
     }
 
-    // ---- MMA main loop: A(k+1) is loaded while the wgmmas of k run; wait_group<1>
-    // before each load guarantees the wgmma that read that register buffer is done.
+    // ---- MMA main loop (this path has CIC = 2 * KB_CI, so 2 * T * T k-blocks per chunk).
     {
-      const uint32_t As = (q & 1) * p.stage_bytes;
-      const uint32_t Bk = b_smem + (uint32_t)(chunk * p.nkbc) * KB_BYTES;
-      int a = 0, b = 0, cbl = 0;
-      auto load_a = [&](uint32_t (&f)[WG_MB][4]) {
-        const uint32_t Ak = As + (cbl * KB_CI * p.pitchC - a * p.pitchR - b) * (int)sizeof(T);
+      const uint32_t As = (q % STAGES) * p.stage_bytes;
+      const uint64_t desc0 = wgmma_desc(b_smem + (uint32_t)(chunk * p.nkbc) * KB_BYTES);
+      // A fragments of k-block (channel block cbl, tap a, b): the patch shifted by (a, b)
+      auto a_off = [&](int cbl, int a, int b) -> uint32_t {
+        return As + (cbl * KB_CI * p.pitchC - a * p.pitchR - b) * (int)sizeof(T);
+      };
+      auto load_a = [&](uint32_t (&f)[WG_MB][4], uint32_t Ak) {
         const uint32_t Ak2 = Ak + kstep_hi * (int)sizeof(T);
 #pragma unroll
         for (int mb = 0; mb < WG_MB; ++mb) {
@@ -976,26 +978,48 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
             f[mb][3] = ld2(Ak2, ro[mb][1]);
           }
         }
-        if (++b == T_) { b = 0; if (++a == T_) { a = 0; ++cbl; } }
       };
-      auto mma = [&](const uint32_t (&f)[WG_MB][4], int kbl) {
-        const uint64_t desc = wgmma_desc(Bk + (uint32_t)kbl * KB_BYTES);
+      auto mma = [&](const uint32_t (&f)[WG_MB][4], int kb) {
+        const uint64_t desc = desc0 + (uint64_t)(kb * (KB_BYTES >> 4));
         wgmma_fence();
 #pragma unroll
         for (int mb = 0; mb < WG_MB; ++mb) wgmma_m64n128<MODE>(acc[mb], f[mb], desc, scale_d);
         wgmma_commit();
         scale_d = 1;
       };
-      // nkbc is even on this path (the host picks CIC = 2 * KB_CI)
-      load_a(afr[0]);
+      if constexpr (TAPS > 0) {
+        // Three A buffers: the loads for k-block k+2 start as soon as wgmma k-1 (the last
+        // reader of that buffer) is done, so they hide behind wgmmas k and k+1 and a single
+        // group keeps the tensor cores busy during its ping-pong turn.
+        constexpr int NKBC = 2 * TAPS * TAPS;
+        auto off = [&](int kb) { return a_off(kb / (TAPS * TAPS), kb / TAPS % TAPS, kb % TAPS); };
+        load_a(afr[0], off(0));
+        load_a(afr[1], off(1));
+#pragma unroll
+        for (int kb = 0; kb < NKBC; ++kb) {
+          mma(afr[kb % 3], kb);
+          wgmma_wait<1>();
+          if (kb + 2 < NKBC) load_a(afr[(kb + 2) % 3], off(kb + 2));
+        }
+      } else {
+        // Any T: two A buffers, A(k+1) loaded while the wgmmas of k run.
+        int a = 0, b = 0, cbl = 0;
+        auto next = [&] { if (++b == T_) { b = 0; if (++a == T_) { a = 0; ++cbl; } } };
+        load_a(afr[0], a_off(cbl, a, b));
+        next();
 #pragma unroll 1
-      for (int kbl = 0; kbl < p.nkbc; kbl += 2) {
-        mma(afr[0], kbl);
-        wgmma_wait<1>();
-        load_a(afr[1]);
-        mma(afr[1], kbl + 1);
-        wgmma_wait<1>();
-        if (kbl + 2 < p.nkbc) load_a(afr[0]);
+        for (int kbl = 0; kbl < p.nkbc; kbl += 2) {
+          mma(afr[0], kbl);
+          wgmma_wait<1>();
+          load_a(afr[1], a_off(cbl, a, b));
+          next();
+          mma(afr[1], kbl + 1);
+          wgmma_wait<1>();
+          if (kbl + 2 < p.nkbc) {
+            load_a(afr[0], a_off(cbl, a, b));
+            next();
+          }
+        }
       }
       if (chunk == p.nchunk - 1) turns.release(q / p.nchunk);
       // Drain before the loader of the next chunk runs: otherwise ptxas must guard the
@@ -1254,8 +1278,9 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
       pack_b_wgmma_kernel<MODE, T><<<(total_lanes + 255) / 256, 256, 0, stream>>>(
           (const T*)p.w, (uint4*)bpack.data_ptr(), Cin, Cout, K, S, p.T, p.nkb, total_lanes);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
-      C10_CUDA_CHECK(cudaFuncSetAttribute(ct93_wgmma_kernel<MODE>, cudaFuncAttributeMaxDynamicSharedMemorySize, smem_total));
-      ct93_wgmma_kernel<MODE><<<p.nsl * p.gm, THREADS, smem_total, stream>>>(p);
+      auto kernel = p.T == 2 ? ct93_wgmma_kernel<MODE, 2> : ct93_wgmma_kernel<MODE, 0>;
+      C10_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem_total));
+      kernel<<<p.nsl * p.gm, THREADS, smem_total, stream>>>(p);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
       return out;
     }
