@@ -1,0 +1,133 @@
+"""On a CUDA GPU: the fused problem-93 kernel against a float64 reference and PyTorch eager.
+
+Small shapes that reach every path of the kernel: the TMA loader and the per-row bulk loader
+(tiles that span two images), the 4-byte cp.async loader (W * 4 not a multiple of 16), paired
+and unpaired epilogues (even and odd K), T = 1, 2, 3 taps, TF32, exact fp32 and bf16. Inputs are
+scaled normals, so the min/GELU branch is exercised (torch.rand inputs make almost every output
+0), and the output memory is poisoned with NaN first, so an unwritten element fails.
+"""
+import importlib.util
+from pathlib import Path
+
+import pytest
+import torch
+
+pytestmark = pytest.mark.gpu
+
+ROOT = Path(__file__).resolve().parents[1]
+STEM = "93_ConvTranspose2d_Add_Min_GELU_Multiply"
+
+
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def modules():
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+    problem = _load(ROOT / "problems" / "level2" / f"{STEM}.py", "problem93")
+    solution = _load(ROOT / "solutions" / "level2" / STEM / "fused_implicit_gemm.py", "fused93")
+    return problem.Model, solution.ModelNew
+
+
+def _pair(modules, cin, cout, k, s, dtype=torch.float32, add=0.5, mul=2.0):
+    Model, ModelNew = modules
+    torch.manual_seed(0)
+    ref = Model(cin, cout, k, s, add, mul).cuda()
+    torch.manual_seed(0)
+    new = ModelNew(cin, cout, k, s, add, mul).cuda()
+    assert torch.equal(ref.conv_transpose.weight, new.conv_transpose.weight)
+    return ref.to(dtype), new.to(dtype)
+
+
+def _poisoned_run(model, x):
+    """Fill the allocator's free blocks with NaN so an unwritten output element shows."""
+    torch.cuda.synchronize()
+    poison = torch.full((64 * 1024 * 1024,), float("nan"), device="cuda")
+    del poison
+    with torch.no_grad():
+        out = model(x)
+    torch.cuda.synchronize()
+    return out
+
+
+def _run_exact(model, x, allow_tf32):
+    saved = torch.backends.cudnn.allow_tf32
+    torch.backends.cudnn.allow_tf32 = allow_tf32
+    try:
+        return _poisoned_run(model, x)
+    finally:
+        torch.backends.cudnn.allow_tf32 = saved
+
+
+GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches
+    (3, 16, 32, 12, 12, 4, 2),    # TMA tiles and tiles spanning two images (bulk rows)
+    (2, 8, 16, 9, 9, 4, 2),       # 4-byte cp.async rows, every tile spans images
+    (2, 20, 24, 7, 16, 3, 2),     # odd K: unpaired epilogue, T = 2
+    (2, 5, 40, 9, 12, 3, 1),      # T = 3, stride 1
+    (2, 8, 8, 7, 8, 1, 1),        # T = 1
+    (1, 3, 5, 6, 8, 5, 3),        # K not a multiple of S: zero-padded taps
+]
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES, ids=lambda g: "b{}_c{}-{}_{}x{}_k{}s{}".format(*g))
+@pytest.mark.parametrize("mode, tol", [("tf32", 5e-3), ("exact", 2e-5)])
+def test_matches_float64_reference(modules, geometry, mode, tol):
+    batch, cin, cout, h, w, k, s = geometry
+    ref, new = _pair(modules, cin, cout, k, s)
+    torch.manual_seed(1)
+    x = torch.randn(batch, cin, h, w, device="cuda") * 4
+    out = _run_exact(new, x, allow_tf32=(mode == "tf32"))
+    with torch.no_grad():
+        expected = ref.double()(x.double())
+    assert out.shape == expected.shape and out.dtype == torch.float32
+    assert not out.isnan().any(), "unwritten (poisoned) or NaN output"
+    scale = expected.abs().max().item() + 1e-6
+    err = (out.double() - expected).abs().max().item() / scale
+    assert err <= tol, f"{mode}: max error {err:.2e} of the output scale (limit {tol:.0e})"
+    assert (expected < 0).float().mean() > 0.1, "inputs must exercise the GELU branch"
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES[:3], ids=lambda g: "b{}_c{}-{}_{}x{}_k{}s{}".format(*g))
+def test_bf16_matches_float64_reference(modules, geometry):
+    batch, cin, cout, h, w, k, s = geometry
+    ref, new = _pair(modules, cin, cout, k, s, dtype=torch.bfloat16)
+    torch.manual_seed(1)
+    x = (torch.randn(batch, cin, h, w, device="cuda") * 4).bfloat16()
+    out = _poisoned_run(new, x)
+    with torch.no_grad():
+        expected = ref.double()(x.double())
+    assert out.dtype == torch.bfloat16 and not out.isnan().any()
+    err = (out.double() - expected).abs().max().item() / (expected.abs().max().item() + 1e-6)
+    assert err <= 3e-2, f"bf16: max error {err:.2e} of the output scale"
+
+
+@pytest.mark.parametrize("mode, tol", [("tf32", 1e-2), ("exact", 1e-4)])
+def test_inf_and_nan_inputs_give_the_reference_inf_and_nan(modules, mode, tol):
+    ref, new = _pair(modules, 8, 16, 4, 2)
+    torch.manual_seed(2)
+    x = torch.randn(2, 8, 12, 12, device="cuda")
+    x[0, 0, 3, 4] = float("inf")
+    x[0, 5, 7, 7] = float("-inf")
+    x[1, 2, 0, 11] = float("nan")
+    out = _run_exact(new, x, allow_tf32=(mode == "tf32"))
+    with torch.no_grad():
+        expected = ref.double()(x.double())
+    assert expected.isnan().any() and expected.isfinite().float().mean() > 0.5
+    scale = expected[expected.isfinite()].abs().max().item()
+    torch.testing.assert_close(out.double(), expected, rtol=tol, atol=tol * scale, equal_nan=True)
+
+
+def test_bad_inputs_raise_clear_errors(modules):
+    _, new = _pair(modules, 8, 16, 4, 2)
+    with pytest.raises(ValueError, match="CUDA"):
+        new(torch.randn(1, 8, 5, 5))
+    with pytest.raises(ValueError, match="channels"):
+        new(torch.randn(1, 7, 5, 5, device="cuda"))
+    with pytest.raises(TypeError, match="float64"):
+        new(torch.randn(1, 8, 5, 5, device="cuda", dtype=torch.float64))
+    assert new(torch.randn(0, 8, 5, 5, device="cuda")).shape == (0, 16, 12, 12)
