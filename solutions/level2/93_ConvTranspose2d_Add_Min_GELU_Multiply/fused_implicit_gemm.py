@@ -43,8 +43,9 @@ namespace ct93 {
 //   A CTA owns one N-slice of BN GEMM columns; its packed weights (all of K x BN) stay
 //   resident in shared memory for the whole (persistent) kernel, so B is read from HBM/L2
 //   once per CTA. The CTA's 8 warps form two independent warp groups that walk
-//   alternate M tiles with their own cp.async pipelines and named barriers: while one
-//   group runs its GELU epilogue the other keeps the tensor cores busy.
+//   alternate M tiles with their own load pipelines (TMA, bulk copies or cp.async) and
+//   named barriers: while one group runs its GELU epilogue the other keeps the tensor
+//   cores busy (the wgmma kernel enforces this with ping-pong turns).
 //   Each group: 2x2 warps, warp tile 64x64 (the smallest warp tile at which the
 //   shared-memory operand traffic of mma.sync is no larger than the tensor-core time).
 // ----------------------------------------------------------------------------------------
