@@ -55,7 +55,7 @@ def _poisoned_run(model, x):
     return out
 
 
-def _run_exact(model, x, allow_tf32):
+def _run_with_tf32(model, x, allow_tf32):
     saved = torch.backends.cudnn.allow_tf32
     torch.backends.cudnn.allow_tf32 = allow_tf32
     try:
@@ -81,7 +81,7 @@ def test_matches_float64_reference(modules, geometry, mode, tol):
     ref, new = _pair(modules, cin, cout, k, s)
     torch.manual_seed(1)
     x = torch.randn(batch, cin, h, w, device="cuda") * 4
-    out = _run_exact(new, x, allow_tf32=(mode == "tf32"))
+    out = _run_with_tf32(new, x, allow_tf32=(mode == "tf32"))
     with torch.no_grad():
         expected = ref.double()(x.double())
     assert out.shape == expected.shape and out.dtype == torch.float32
@@ -114,7 +114,7 @@ def test_inf_and_nan_inputs_give_the_reference_inf_and_nan(modules, mode, tol):
     x[0, 0, 3, 4] = float("inf")
     x[0, 5, 7, 7] = float("-inf")
     x[1, 2, 0, 11] = float("nan")
-    out = _run_exact(new, x, allow_tf32=(mode == "tf32"))
+    out = _run_with_tf32(new, x, allow_tf32=(mode == "tf32"))
     with torch.no_grad():
         expected = ref.double()(x.double())
     assert expected.isnan().any() and expected.isfinite().float().mean() > 0.5

@@ -1036,7 +1036,6 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
       scale_d = 0;
       // ---- epilogue. Accumulator (mb, t*4 + 2h + e) is row mb*64 + wig*16 + 8h + lg,
       // column t*8 + 2lt + e of the tile.
-      bool clamped = false;
       if (p.pairable) {
         // Fast path: clamp all accumulators in place (one table load per column pair for
         // all rows). If the warp's clamped values are all +-0 - the usual case when the
@@ -1055,7 +1054,6 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
               nz |= a != 0.f;   // NaN too: it takes the general path below
             }
         }
-        clamped = true;
         if (!__any_sync(0xffffffffu, nz)) {
 #pragma unroll
           for (int mb = 0; mb < WG_MB; ++mb)
@@ -1097,7 +1095,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
         const int n = p.fHq.div(v), i = v - n * p.Hq;
         const int oh0 = p.S * i, ow0 = p.S * j;
         T* orow = out + (int64_t)n * p.Cout * p.Ho * p.Wo + (int64_t)oh0 * p.Wo + ow0;
-        if (clamped) anynan |= store_row<T, true>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
+        if (p.pairable) anynan |= store_row<T, true>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
         else anynan |= store_row<T, false>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
         // move the row queue down by one
 #pragma unroll
