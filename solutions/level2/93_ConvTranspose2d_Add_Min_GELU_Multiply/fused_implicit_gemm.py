@@ -390,6 +390,23 @@ struct StagePipe {
   }
 };
 
+// GEMM row m = (n, i, j): the output position (oh0, ow0) = (S*i, S*j) of its phase-(0,0)
+// element and a pointer to out[n, 0, oh0, ow0] (column offsets from the table are added).
+template <typename T>
+__device__ __forceinline__ T* output_row(const Params& p, T* out, int m, int& oh0, int& ow0) {
+  const int v = p.fWq.div(m), j = m - v * p.Wq;
+  const int n = p.fHq.div(v), i = v - n * p.Hq;
+  oh0 = p.S * i;
+  ow0 = p.S * j;
+  return out + (int64_t)n * p.Cout * p.Ho * p.Wo + (int64_t)oh0 * p.Wo + ow0;
+}
+
+// Tiles walked by warp group grp of CTA slot mslot (tiles mslot*GROUPS + grp, + step, ...).
+__device__ __forceinline__ int group_tiles(int mslot, int grp, int step, int ntiles) {
+  const int first = mslot * GROUPS + grp;
+  return first < ntiles ? (ntiles - 1 - first) / step + 1 : 0;
+}
+
 // Re-evaluate, directly in fp32, every NaN output of one warp's WM x WN tile.
 template <typename T>
 __device__ __noinline__ void fixup_nans(const Params& p, int mbase, int nrows, int nbase, int ncols, int lane,
@@ -475,8 +492,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
 
   const int first = mslot * GROUPS + g;
   const int step = GROUPS * p.gm;
-  const int my_tiles = first < p.ntiles ? (p.ntiles - 1 - first) / step + 1 : 0;
-  const int nitems = my_tiles * p.nchunk;
+  const int nitems = group_tiles(mslot, g, step, p.ntiles) * p.nchunk;
 
   const Epilogue epi{p.add, p.mul};
   T* out = static_cast<T*>(p.out);
@@ -633,11 +649,8 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
           // FMA latency of one chain at a time), validity only predicates the stores.
           const int mr = m0 + wm * WM + mt * 16 + h * 8 + lg;
           const bool mval = mr < p.Mtot;
-          const int m = mval ? mr : p.Mtot - 1;
-          const int v = p.fWq.div(m), j = m - v * p.Wq;
-          const int n = p.fHq.div(v), i = v - n * p.Hq;
-          const int oh0 = p.S * i, ow0 = p.S * j;
-          T* orow = out + (int64_t)n * p.Cout * p.Ho * p.Wo + (int64_t)oh0 * p.Wo + ow0;
+          int oh0, ow0;
+          T* orow = output_row(p, out, mval ? mr : p.Mtot - 1, oh0, ow0);
 #pragma unroll
           for (int half = 0; half < 2; ++half) {   // 8 values at a time: ILP without spills
           constexpr int NH = NT / 2;
@@ -792,15 +805,9 @@ __device__ __forceinline__ void fence_acc(float (&d)[WG_ACC]) {
 // waited for is also given.
 constexpr int TURN_BAR = 1 + GROUPS;
 struct TensorTurns {
-  int g, mine, other;
-  __device__ TensorTurns(int g_, int mslot, int step, int ntiles) : g(g_) {
-    auto tiles_of = [&](int grp) {
-      const int first = mslot * GROUPS + grp;
-      return first < ntiles ? (ntiles - 1 - first) / step + 1 : 0;
-    };
-    mine = tiles_of(g);
-    other = tiles_of(1 - g);
-  }
+  int g, other;   // this group, the other group's tile count
+  __device__ TensorTurns(int g_, int mslot, int step, int ntiles)
+      : g(g_), other(group_tiles(mslot, 1 - g_, step, ntiles)) {}
   __device__ __forceinline__ void give() const {
     asm volatile("bar.arrive %0, %1;" ::"r"(TURN_BAR + 1 - g), "r"(THREADS) : "memory");
   }
@@ -911,8 +918,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
 
   const int first = mslot * GROUPS + g;
   const int step = GROUPS * p.gm;
-  const int my_tiles = first < p.ntiles ? (p.ntiles - 1 - first) / step + 1 : 0;
-  const int nitems = my_tiles * p.nchunk;
+  const int nitems = group_tiles(mslot, g, step, p.ntiles) * p.nchunk;
   const TensorTurns turns(g, mslot, step, p.ntiles);
 
   const Epilogue epi{p.add, p.mul};
@@ -1061,9 +1067,8 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
             for (int h = 0; h < 2; ++h) {
               const int mr = m0 + mb * 64 + wig * 16 + h * 8 + lg;
               if (mr >= p.Mtot) continue;
-              const int v = p.fWq.div(mr), j = mr - v * p.Wq;
-              const int n = p.fHq.div(v), i = v - n * p.Hq;
-              T* orow = out + (int64_t)n * p.Cout * p.Ho * p.Wo + (int64_t)(2 * i) * p.Wo + 2 * j;
+              int oh0, ow0;
+              T* orow = output_row(p, out, mr, oh0, ow0);
 #pragma unroll
               for (int t = 0; t < BN / 8; ++t) {
                 const int off = tab[t * 8 + 2 * lt].colOff;
@@ -1090,11 +1095,8 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
       for (int rr = 0; rr < 2 * WG_MB; ++rr) {
         const int mr = m0 + (rr >> 1) * 64 + wig * 16 + (rr & 1) * 8 + lg;
         const bool mval = mr < p.Mtot;
-        const int m = mval ? mr : p.Mtot - 1;
-        const int v = p.fWq.div(m), j = m - v * p.Wq;
-        const int n = p.fHq.div(v), i = v - n * p.Hq;
-        const int oh0 = p.S * i, ow0 = p.S * j;
-        T* orow = out + (int64_t)n * p.Cout * p.Ho * p.Wo + (int64_t)oh0 * p.Wo + ow0;
+        int oh0, ow0;
+        T* orow = output_row(p, out, mval ? mr : p.Mtot - 1, oh0, ow0);
         if (p.pairable) anynan |= store_row<T, true>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
         else anynan |= store_row<T, false>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
         // move the row queue down by one
@@ -1219,8 +1221,8 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     // TMA geometry (wgmma path, 16-byte aligned x rows): a stage is one dense box
     // [CIC][rows][pitchR], so pitchC = rows * pitchR; pick the smallest box with the
     // conflict-free pitchC (TMA boxes are at most 256 per dimension).
-    const bool tma_ok = MODE != F32X3 && reinterpret_cast<uintptr_t>(p.x) % 16 == 0 && (W * esz) % 16 == 0 &&
-                        2 * KB_CI <= 256;
+    static_assert(2 * KB_CI <= 256, "TMA box dimensions are at most 256");
+    const bool tma_ok = MODE != F32X3 && reinterpret_cast<uintptr_t>(p.x) % 16 == 0 && (W * esz) % 16 == 0;
     if (tma_ok) {
       int best = 0;
       for (int rows = p.R; rows <= std::min(p.R + 8, 256); ++rows)
