@@ -86,6 +86,17 @@ __device__ __forceinline__ uint32_t f2tf32(float v) {
   return r;
 }
 
+// Two adjacent outputs (pw = 0, 1 of one row) in one aligned 8- or 4-byte store.
+__device__ __forceinline__ void store_pair(float* dst, float v0, float v1) {
+  *reinterpret_cast<float2*>(dst) = make_float2(v0, v1);
+}
+template <typename T>
+__device__ __forceinline__ void store_pair(T* dst, float v0, float v1) {
+  T lo = from_f<T>(v0), hi = from_f<T>(v1);
+  *reinterpret_cast<uint32_t*>(dst) =
+      (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) | ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
+}
+
 // Division by a run-time constant via multiply-high (divisor fixed per launch; n < 2^31).
 // Integer division is ~20 instructions on the GPU, and the loader/epilogue index math
 // needs several per element row.
@@ -689,14 +700,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
               // S == 2 and Wo even: columns (2t, 2t+1) are pw = 0, 1 of one (co, ph);
               // ow0 + 1 < Wo always and the 2-element store is aligned.
               if (ok >> (2 * nb) & 1u) {
-                T* dst = orow + tab[col].colOff;
-                if constexpr (F32IN) {
-                  *reinterpret_cast<float2*>(dst) = make_float2(val[nb][0], val[nb][1]);
-                } else {
-                  T lo = from_f<T>(val[nb][0]), hi = from_f<T>(val[nb][1]);
-                  *reinterpret_cast<uint32_t*>(dst) = (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) |
-                                                      ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
-                }
+                store_pair(orow + tab[col].colOff, val[nb][0], val[nb][1]);
               }
             } else {
 #pragma unroll
@@ -876,16 +880,7 @@ __device__ __forceinline__ bool store_row(const Params& p, const float (&acc)[WG
 #pragma unroll
     for (int nb = 0; nb < 4; ++nb) {
       if constexpr (PAIRED) {
-        if (ok >> (2 * nb) & 1u) {
-          T* dst = orow + off[nb][0];
-          if constexpr (sizeof(T) == 4) {
-            *reinterpret_cast<float2*>(dst) = make_float2(val[nb][0], val[nb][1]);
-          } else {
-            T lo = from_f<T>(val[nb][0]), hi = from_f<T>(val[nb][1]);
-            *reinterpret_cast<uint32_t*>(dst) = (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) |
-                                                ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
-          }
-        }
+        if (ok >> (2 * nb) & 1u) store_pair(orow + off[nb][0], val[nb][0], val[nb][1]);
       } else {
 #pragma unroll
         for (int e = 0; e < 2; ++e)
@@ -1073,14 +1068,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
               for (int t = 0; t < BN / 8; ++t) {
                 const int off = tab[t * 8 + 2 * lt].colOff;
                 if (off < 0) continue;
-                const float v0 = acc[mb][t * 4 + 2 * h] * epi.mul, v1 = acc[mb][t * 4 + 2 * h + 1] * epi.mul;
-                if constexpr (sizeof(T) == 4) {
-                  *reinterpret_cast<float2*>(orow + off) = make_float2(v0, v1);
-                } else {
-                  T lo = from_f<T>(v0), hi = from_f<T>(v1);
-                  *reinterpret_cast<uint32_t*>(orow + off) = (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) |
-                                                             ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
-                }
+                store_pair(orow + off, acc[mb][t * 4 + 2 * h] * epi.mul, acc[mb][t * 4 + 2 * h + 1] * epi.mul);
               }
             }
           continue;
