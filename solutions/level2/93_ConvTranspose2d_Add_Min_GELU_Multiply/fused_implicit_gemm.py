@@ -1,8 +1,11 @@
 """KernelBench level-2 #93: ConvTranspose2d -> +add -> min(., 0) -> exact GELU -> *mul.
 
 One CUDA kernel computes the transposed convolution as an implicit GEMM on the
-tensor cores and applies bias, add, min, GELU and multiply to the accumulators in
-registers, writing every output element to HBM exactly once.
+tensor cores and applies bias, add, min, GELU and multiply to its accumulators,
+writing every output element to HBM exactly once. Two small kernels run before it:
+the weight repack, and (TF32/bf16/fp16 fast path) a copy of x in channels-last order
+on the GEMM-row grid, so that both wgmma operands come straight from shared memory.
+No intermediate of the convolution result is ever stored.
 
 GEMM view (stride S, kernel K, T = ceil(K/S) taps per dim, phases ph,pw in [0,S)):
     out[n, co, S*i+ph, S*j+pw] = bias[co]
@@ -45,7 +48,7 @@ namespace ct93 {
 //   once per CTA. The CTA's 8 warps form two independent warp groups that walk
 //   alternate M tiles with their own load pipelines (TMA, bulk copies or cp.async) and
 //   named barriers: while one group runs its GELU epilogue the other keeps the tensor
-//   cores busy (the wgmma kernel enforces this with ping-pong turns).
+//   cores busy (the register-A wgmma kernel enforces this with ping-pong turns).
 //   Each group: 2x2 warps, warp tile 64x64 (the smallest warp tile at which the
 //   shared-memory operand traffic of mma.sync is no larger than the tensor-core time).
 // ----------------------------------------------------------------------------------------
@@ -126,7 +129,9 @@ struct Params {
   void* out;            // [Nb, Cout, Ho, Wo]
   int Nb, Cin, Cout, H, W, K, S, T, Ho, Wo, Hq, Wq;
   int Mtot, ntiles, nsl, gm;
-  int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, bulk, tma, pairable;
+  int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, bulk, tma, pairable, staged;
+  const uint4* xg;      // SS path: channels-last copy of x, [quads][xg_rows][16 bytes]
+  int halo, npos, xg_rows;   // SS path: A rows before m0 (taps), rows per stage slab, rows per xg quad
   float add, mul;
   FastDiv fWq, fHq, fR, fnvec;
 };
@@ -441,12 +446,14 @@ __device__ __noinline__ void fixup_nans(const Params& p, int mbase, int nrows, i
   }
 }
 
-// CTA prologue shared by both fused kernels: the N-slice's packed B (nkb blocks of 4 KB,
-// whatever their internal layout) copied to shared memory, the column table, and zeroed
-// A stages (their halo columns are never written again).
+// CTA prologue shared by the fused kernels: the N-slice's packed B (nkb blocks of 4 KB,
+// whatever their internal layout) copied to shared memory, the column table, zeroed
+// A stages (the x-patch loaders never write their halo columns again) and the stage
+// mbarriers (nbars of them, `arrivals` arrivals per phase).
 template <typename T>
 __device__ __forceinline__ void cta_prologue(const Params& p, int nslice, unsigned char* smem,
-                                             ColInfo* tab, unsigned char* Abase) {
+                                             ColInfo* tab, unsigned char* Abase, int zero_bytes, int nbars,
+                                             int arrivals) {
   const int tid = threadIdx.x;
   const uint4* src = p.bpack + (size_t)nslice * p.nkb * (KB_BYTES / 16);
   uint4* Bs = reinterpret_cast<uint4*>(smem);
@@ -463,9 +470,8 @@ __device__ __forceinline__ void cta_prologue(const Params& p, int nslice, unsign
     tab[c] = ci;
   }
   uint4* az = reinterpret_cast<uint4*>(Abase);
-  const int nz = GROUPS * STAGES * p.stage_bytes / 16;
-  for (int v = tid; v < nz; v += THREADS) az[v] = make_uint4(0, 0, 0, 0);
-  if (tid < GROUPS * STAGES) mbar_init(smem_u32(Abase - MBAR_BYTES) + 8 * tid, GROUP_THREADS);
+  for (int v = tid; v < zero_bytes / 16; v += THREADS) az[v] = make_uint4(0, 0, 0, 0);
+  if (tid < nbars) mbar_init(smem_u32(Abase - MBAR_BYTES) + 8 * tid, arrivals);
   asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
   asm volatile("fence.proxy.async.shared::cta;" ::: "memory");   // zeroed stages before any bulk copy
   cp_async_wait<0>();
@@ -492,7 +498,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int nslice = blockIdx.x % p.nsl, mslot = blockIdx.x / p.nsl;
 
-  cta_prologue<T>(p, nslice, smem, tab, Abase);
+  cta_prologue<T>(p, nslice, smem, tab, Abase, GROUPS * STAGES * p.stage_bytes, GROUPS * STAGES, GROUP_THREADS);
 
   const int g = warp / GROUP_WARPS, wig = warp % GROUP_WARPS;
   const int wm = wig >> 1, wn = wig & 1;
@@ -891,6 +897,84 @@ __device__ __forceinline__ bool store_row(const Params& p, const float (&acc)[WG
   return anynan;
 }
 
+// Epilogue of one warp group's BM x BN tile from the wgmma accumulators: bias, add, min,
+// GELU, mul and the stores. Accumulator (mb, t*4 + 2h + e) is row mb*64 + wig*16 + 8h + lg,
+// column t*8 + 2lt + e of the tile.
+template <typename T>
+__device__ __forceinline__ void wgmma_epilogue(const Params& p, float (&acc)[WG_MB][WG_ACC], const ColInfo* tab,
+                                               int m0, int nslice, int wig, int lane, const Epilogue& epi) {
+  T* out = static_cast<T*>(p.out);
+  const int lg = lane >> 2, lt = lane & 3;
+  if (p.pairable) {
+    // Fast path: clamp all accumulators in place (one table load per column pair for
+    // all rows). If the warp's clamped values are all +-0 - the usual case when the
+    // pre-activations are positive - the GELU is x * 0.5 * (1 + erf(0)) = x exactly,
+    // and the stores need no erf.
+    bool nz = false;
+#pragma unroll
+    for (int t = 0; t < BN / 8; ++t) {
+      const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
+#pragma unroll
+      for (int mb = 0; mb < WG_MB; ++mb)
+#pragma unroll
+        for (int he = 0; he < 4; ++he) {
+          float& a = acc[mb][t * 4 + he];
+          a = min0_nan(a + badd);
+          nz |= a != 0.f;   // NaN too: it takes the general path below
+        }
+    }
+    if (!__any_sync(0xffffffffu, nz)) {
+#pragma unroll
+      for (int mb = 0; mb < WG_MB; ++mb)
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int mr = m0 + mb * 64 + wig * 16 + h * 8 + lg;
+          if (mr >= p.Mtot) continue;
+          int oh0, ow0;
+          T* orow = output_row(p, out, mr, oh0, ow0);
+#pragma unroll
+          for (int t = 0; t < BN / 8; ++t) {
+            const int off = tab[t * 8 + 2 * lt].colOff;
+            if (off < 0) continue;
+            store_pair(orow + off, acc[mb][t * 4 + 2 * h] * epi.mul, acc[mb][t * 4 + 2 * h + 1] * epi.mul);
+          }
+        }
+      return;
+    }
+  }
+  // General path, one accumulator row (BN values) per iteration; rolled loop (see the
+  // mma.sync path: an unrolled exact-erf epilogue overflows the instruction cache), the
+  // row being written always sits in acc[0][*][0..1] and the queue
+  // (mb 0 row g) (mb 0 row g+8) (mb 1 row g) ... moves down one row per iteration.
+  bool anynan = false;
+#pragma unroll 1
+  for (int rr = 0; rr < 2 * WG_MB; ++rr) {
+    const int mr = m0 + (rr >> 1) * 64 + wig * 16 + (rr & 1) * 8 + lg;
+    const bool mval = mr < p.Mtot;
+    int oh0, ow0;
+    T* orow = output_row(p, out, mval ? mr : p.Mtot - 1, oh0, ow0);
+    if (p.pairable) anynan |= store_row<T, true>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
+    else anynan |= store_row<T, false>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
+    // move the row queue down by one
+#pragma unroll
+    for (int t = 0; t < BN / 8; ++t)
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+#pragma unroll
+        for (int mb = 0; mb < WG_MB; ++mb) {
+          acc[mb][t * 4 + e] = acc[mb][t * 4 + 2 + e];
+          if (mb + 1 < WG_MB) acc[mb][t * 4 + 2 + e] = acc[mb + 1][t * 4 + e];
+        }
+      }
+  }
+  if (__any_sync(0xffffffffu, anynan)) {
+    __syncwarp();
+#pragma unroll 1
+    for (int mb = 0; mb < WG_MB; ++mb)
+      fixup_nans<T>(p, m0 + mb * 64 + wig * 16, 16, nslice * BN, BN, lane, epi);
+  }
+}
+
 // TAPS: T as a compile-time constant (fully unrolled k-loop), or 0 for any T.
 template <int MODE, int TAPS>
 __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_constant__ Params p) {
@@ -903,7 +987,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int nslice = blockIdx.x % p.nsl, mslot = blockIdx.x / p.nsl;
-  cta_prologue<T>(p, nslice, smem, tab, Abase);
+  cta_prologue<T>(p, nslice, smem, tab, Abase, GROUPS * STAGES * p.stage_bytes, GROUPS * STAGES, GROUP_THREADS);
 
   const int g = warp / GROUP_WARPS, wig = warp % GROUP_WARPS;
   const int gtid = tid % GROUP_THREADS;
@@ -1035,79 +1119,266 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
 #pragma unroll
       for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
       scale_d = 0;
-      // ---- epilogue. Accumulator (mb, t*4 + 2h + e) is row mb*64 + wig*16 + 8h + lg,
-      // column t*8 + 2lt + e of the tile.
-      if (p.pairable) {
-        // Fast path: clamp all accumulators in place (one table load per column pair for
-        // all rows). If the warp's clamped values are all +-0 - the usual case when the
-        // pre-activations are positive - the GELU is x * 0.5 * (1 + erf(0)) = x exactly,
-        // and the stores need no erf.
-        bool nz = false;
-#pragma unroll
-        for (int t = 0; t < BN / 8; ++t) {
-          const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
-#pragma unroll
-          for (int mb = 0; mb < WG_MB; ++mb)
-#pragma unroll
-            for (int he = 0; he < 4; ++he) {
-              float& a = acc[mb][t * 4 + he];
-              a = min0_nan(a + badd);
-              nz |= a != 0.f;   // NaN too: it takes the general path below
-            }
-        }
-        if (!__any_sync(0xffffffffu, nz)) {
-#pragma unroll
-          for (int mb = 0; mb < WG_MB; ++mb)
-#pragma unroll
-            for (int h = 0; h < 2; ++h) {
-              const int mr = m0 + mb * 64 + wig * 16 + h * 8 + lg;
-              if (mr >= p.Mtot) continue;
-              int oh0, ow0;
-              T* orow = output_row(p, out, mr, oh0, ow0);
-#pragma unroll
-              for (int t = 0; t < BN / 8; ++t) {
-                const int off = tab[t * 8 + 2 * lt].colOff;
-                if (off < 0) continue;
-                store_pair(orow + off, acc[mb][t * 4 + 2 * h] * epi.mul, acc[mb][t * 4 + 2 * h + 1] * epi.mul);
-              }
-            }
-          continue;
-        }
-      }
-      // General path, one accumulator row (BN values) per iteration; rolled loop (see the
-      // mma.sync path: an unrolled exact-erf epilogue overflows the instruction cache), the
-      // row being written always sits in acc[0][*][0..1] and the queue
-      // (mb 0 row g) (mb 0 row g+8) (mb 1 row g) ... moves down one row per iteration.
-      bool anynan = false;
-#pragma unroll 1
-      for (int rr = 0; rr < 2 * WG_MB; ++rr) {
-        const int mr = m0 + (rr >> 1) * 64 + wig * 16 + (rr & 1) * 8 + lg;
-        const bool mval = mr < p.Mtot;
-        int oh0, ow0;
-        T* orow = output_row(p, out, mval ? mr : p.Mtot - 1, oh0, ow0);
-        if (p.pairable) anynan |= store_row<T, true>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
-        else anynan |= store_row<T, false>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
-        // move the row queue down by one
-#pragma unroll
-        for (int t = 0; t < BN / 8; ++t)
-#pragma unroll
-          for (int e = 0; e < 2; ++e) {
-#pragma unroll
-            for (int mb = 0; mb < WG_MB; ++mb) {
-              acc[mb][t * 4 + e] = acc[mb][t * 4 + 2 + e];
-              if (mb + 1 < WG_MB) acc[mb][t * 4 + 2 + e] = acc[mb + 1][t * 4 + e];
-            }
-          }
-      }
-      if (__any_sync(0xffffffffu, anynan)) {
-        __syncwarp();
-#pragma unroll 1
-        for (int mb = 0; mb < WG_MB; ++mb)
-          fixup_nans<T>(p, m0 + mb * 64 + wig * 16, 16, nslice * BN, BN, lane, epi);
-      }
+      wgmma_epilogue<T>(p, acc, tab, m0, nslice, wig, lane, epi);
     }
   }
   cp_async_wait<0>();
+}
+
+// ========================================================================================
+// SS wgmma kernel (TF32 / bf16 / fp16): both operands from shared memory.
+//   The register-A kernel above waits on every A fragment (LDS -> wgmma). Here a pre-pass
+//   writes x once in channels-last order on the GEMM-row grid,
+//     xg[quad][halo + m][QE channels]   (QE = 16 bytes of channels, m = (n, v, j), Hq x Wq grid),
+//   zero where v >= H, j >= W or c >= Cin (and TF32-rounded in TF32 mode). Rows of one
+//   grid row are Wq apart and the rows v >= H and columns j >= W are zero, so tap (a, b)
+//   of GEMM row m is row m - a*Wq - b of the same array: one contiguous run of
+//   npos = BM + halo rows per quad serves every tap of a tile. A stage is [quad][row][QE],
+//   which is the canonical K-major no-swizzle wgmma layout (core matrix = 8 rows x 16 B),
+//   so each tap is only a descriptor start address, each chunk's wgmmas issue back to back
+//   and the warps do nothing but wait, issue and run the (staged) epilogue.
+// ========================================================================================
+// The two groups run free (no ping-pong turns): measured faster here, since each group keeps
+// two chunks of wgmmas in flight, and the other group's epilogue overlaps at random phase.
+constexpr int SS_STAGES = 4;   // stages per group: 2 chunks on the tensor cores, 2 in flight from HBM
+static_assert(8 * GROUPS * SS_STAGES <= MBAR_BYTES, "mbarrier area too small");
+
+// x [Nb, Cin, H, W] -> xg (one 16-byte row per thread: consecutive threads take
+// consecutive grid positions, so both the x loads and the xg stores are coalesced).
+template <int MODE, typename T>
+__global__ void grid_channels_last_kernel(const T* __restrict__ x, uint4* __restrict__ xg, int Cin, int H, int W,
+                                          int Hq, int Wq, int halo, int Mtot, int rows, FastDiv fWq, FastDiv fHq) {
+  constexpr int QE = 16 / (int)sizeof(T);
+  const int quad = blockIdx.y;
+  const int r = blockIdx.x * blockDim.x + threadIdx.x;
+  if (r >= rows) return;
+  const int m = r - halo;
+  int64_t base = -1;
+  if (m >= 0 && m < Mtot) {
+    const int v = fWq.div(m), j = m - v * Wq;
+    const int n = fHq.div(v), i = v - n * Hq;
+    if (i < H && j < W) base = (((int64_t)n * Cin + quad * QE) * H + i) * W + j;
+  }
+  uint32_t words[4];
+  uint16_t* halves = reinterpret_cast<uint16_t*>(words);
+#pragma unroll
+  for (int e = 0; e < QE; ++e) {
+    const bool in = base >= 0 && quad * QE + e < Cin;
+    if constexpr (MODE == TF32) {
+      words[e] = f2tf32(in ? x[base + (int64_t)e * H * W] : 0.f);
+    } else {
+      const T v = in ? x[base + (int64_t)e * H * W] : from_f<T>(0.f);
+      halves[e] = *reinterpret_cast<const uint16_t*>(&v);
+    }
+  }
+  xg[(int64_t)quad * rows + r] = make_uint4(words[0], words[1], words[2], words[3]);
+}
+
+// A descriptor: K-major, no swizzle; core matrix = 8 rows x 16 bytes (128 B contiguous),
+// next 8 rows at +128 B (stride offset), next channel quad at +slab bytes (leading offset).
+__device__ __forceinline__ uint64_t wgmma_desc_a(uint32_t saddr, uint32_t slab_bytes) {
+  return (uint64_t)((saddr & 0x3FFFFu) >> 4) | ((uint64_t)(slab_bytes >> 4) << 16) | ((uint64_t)(128 >> 4) << 32);
+}
+
+// The A pipeline of one warp group: item q = (tile, chunk of CIC channels) goes to stage
+// q % SS_STAGES as CIC / QE bulk copies, one per quad slab (npos rows = npos * 16 bytes).
+// issue() is called by one thread of the group; the stage mbarrier expects that one arrival.
+struct SsPipe {
+  const Params& p;
+  uint32_t stages, bars;   // this group's stages and mbarriers (shared-memory addresses)
+  int first, step, nitems, quads;
+  __device__ __forceinline__ int tile_of(int q) const { return first + (q / p.nchunk) * step; }
+  __device__ __forceinline__ void issue(int q) const {
+    if (q >= nitems) return;
+    const uint32_t stage = stages + (q % SS_STAGES) * p.stage_bytes, bar = bars + 8 * (q % SS_STAGES);
+    const int slab = p.npos * 16;
+    // xg row of GEMM row m is m + halo, so the tile's first A row (m0 - halo) is row m0
+    const uint4* src = p.xg + (int64_t)(q % p.nchunk) * quads * p.xg_rows + (int64_t)tile_of(q) * BM;
+    mbar_arrive_expect_tx(bar, (uint32_t)p.stage_bytes);
+    for (int k = 0; k < quads; ++k) bulk_copy_g2s(stage + k * slab, src + (int64_t)k * p.xg_rows, slab, bar);
+  }
+  __device__ __forceinline__ void wait(int q) const { mbar_wait(bars + 8 * (q % SS_STAGES), (q / SS_STAGES) & 1); }
+};
+
+// ---- staged epilogue (S == 2, K even: every GEMM row gives both pw of two output rows) ----
+// The wgmma fragments put 4 output rows x 64 bytes under one warp store (lanes = 8 positions
+// x 4 (co, ph) columns), which runs at a third of HBM speed (perf log, v8 runs C/F). So each
+// round parks EPI_CO output channels of the group tile in shared memory and writes them back
+// in output order: for one co, the tile's items (segment of one image row, ph, j) are
+// contiguous in memory (full rows of both ph back to back), and one warp store covers 32
+// consecutive items (256 bytes for fp32).
+constexpr int EPI_CO = 8;                      // output channels per round
+constexpr int EPI_COLS = EPI_CO * 4;           // their GEMM columns (co, ph, pw)
+constexpr int EPI_ROUNDS = BN / EPI_COLS;
+constexpr int EPI_PITCH = BM + 4;              // float2 per (co, ph) row; = 4 mod 16: conflict-free fragment stores
+constexpr int EPI_ITEMS = 2 * BM;              // (position, ph) items of one co
+constexpr int EPI_STAGE_BYTES = EPI_CO * 2 * EPI_PITCH * 8;
+constexpr int EPI_BYTES = EPI_STAGE_BYTES + EPI_ITEMS * (8 + 4);
+static_assert(BN % EPI_COLS == 0 && EPI_CO == 2 * GROUP_WARPS, "each warp writes two channels per round");
+
+// Named-barrier sync of the group that also ORs a predicate over it.
+__device__ __forceinline__ bool group_bar_or(int id, bool v) {
+  uint32_t r;
+  asm volatile("{\n.reg .pred p, q;\nsetp.ne.u32 p, %1, 0;\nbar.red.or.pred q, %2, %3, p;\nselp.u32 %0, 1, 0, q;\n}\n"
+               : "=r"(r) : "r"((uint32_t)v), "r"(id), "r"(GROUP_THREADS) : "memory");
+  return r != 0;
+}
+
+// Write-out of one staged round: warp wig takes channels 2 wig, 2 wig + 1 of the round, each
+// as EPI_ITEMS / 32 stores of 32 consecutive items.
+template <typename T, bool GELU>
+__device__ __forceinline__ void write_round(const Params& p, const float2* st, const int* item_src,
+                                            const int64_t* item_out, const ColInfo* rtab, int wig, int lane,
+                                            const Epilogue& epi) {
+  T* out = static_cast<T*>(p.out);
+#pragma unroll
+  for (int c = 0; c < 2; ++c) {
+    const int cc = 2 * wig + c;
+    const int colOff = rtab[cc * 4].colOff;   // column (co, ph 0, pw 0): co * Ho * Wo
+    if (colOff < 0) continue;                 // co >= Cout
+    T* o = out + colOff;
+#pragma unroll (GELU ? 2 : 8)   // the erf path stays compact in the instruction cache
+    for (int k = 0; k < EPI_ITEMS / 32; ++k) {
+      const int e = k * 32 + lane, src = item_src[e];
+      const float2 a = st[cc * 2 * EPI_PITCH + max(src, 0)];
+      const float v0 = GELU ? epi.gelu_mul(a.x) : epi.zero_mul(a.x), v1 = GELU ? epi.gelu_mul(a.y) : epi.zero_mul(a.y);
+      if (src >= 0) store_pair(o + item_out[e], v0, v1);
+    }
+  }
+}
+
+template <typename T>
+__device__ __forceinline__ void staged_epilogue(const Params& p, const float (&acc)[WG_MB][WG_ACC], const ColInfo* tab,
+                                                int m0, int nslice, int wig, int lane, const Epilogue& epi,
+                                                unsigned char* buf, int bar_id) {
+  float2* st = reinterpret_cast<float2*>(buf);
+  int64_t* item_out = reinterpret_cast<int64_t*>(buf + EPI_STAGE_BYTES);
+  int* item_src = reinterpret_cast<int*>(item_out + EPI_ITEMS);
+  // Item e of a co (the same map for every co): h = e / 2 counts positions; segment s is
+  // the s-th image row the tile touches; its len positions give 2 * len items, ph = 0 first.
+  const int nv = min(BM, p.Mtot - m0);
+  const int j0 = m0 - p.fWq.div(m0) * p.Wq;
+  for (int e = wig * 32 + lane; e < EPI_ITEMS; e += GROUP_THREADS) {
+    int src = -1;
+    int64_t o = 0;
+    if (e < 2 * nv) {
+      const int s = p.fWq.div((e >> 1) + j0);
+      const int rs = s ? s * p.Wq - j0 : 0, len = min((s + 1) * p.Wq - j0, nv) - rs;
+      const int u = e - 2 * rs, ph = u >= len, r = rs + u - ph * len;
+      const int m = m0 + r, v = p.fWq.div(m), j = m - v * p.Wq, n = p.fHq.div(v), i = v - n * p.Hq;
+      src = ph * EPI_PITCH + r;
+      o = (int64_t)n * p.Cout * p.Ho * p.Wo + (int64_t)(2 * i + ph) * p.Wo + 2 * j;
+    }
+    item_src[e] = src;
+    item_out[e] = o;
+  }
+  const int lg = lane >> 2, lt = lane & 3;
+  bool anynan = false;
+#pragma unroll
+  for (int rd = 0; rd < EPI_ROUNDS; ++rd) {
+    if (rd > 0) group_bar(bar_id);   // the previous round is written out
+    // Clamp in registers (fully parallel), park the clamped values: fragment (mb, t, h) ->
+    // (co, ph) row 4t + lt, position mb*64 + wig*16 + 8h + lg.
+    bool nz = false;
+#pragma unroll
+    for (int t = 0; t < EPI_COLS / 8; ++t) {
+      const float bias = tab[(rd * EPI_COLS / 8 + t) * 8 + 2 * lt].bias;
+#pragma unroll
+      for (int mb = 0; mb < WG_MB; ++mb)
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int a = (rd * EPI_COLS / 8 + t) * 4 + 2 * h;
+          const float v0 = min0_nan(acc[mb][a] + bias + epi.add), v1 = min0_nan(acc[mb][a + 1] + bias + epi.add);
+          anynan |= isnan(v0) || isnan(v1);
+          nz |= v0 != 0.f || v1 != 0.f;   // NaN too
+          st[(4 * t + lt) * EPI_PITCH + mb * 64 + wig * 16 + 8 * h + lg] = make_float2(v0, v1);
+        }
+    }
+    // Group-uniform shortcut: all clamped values of the round +-0 -> no erf (bit-identical).
+    if (group_bar_or(bar_id, nz)) write_round<T, true>(p, st, item_src, item_out, tab + rd * EPI_COLS, wig, lane, epi);
+    else write_round<T, false>(p, st, item_src, item_out, tab + rd * EPI_COLS, wig, lane, epi);
+  }
+  // Also frees the buffer for the next tile; the group's stores are ordered before the fixup.
+  if (group_bar_or(bar_id, anynan)) {
+#pragma unroll 1
+    for (int mb = 0; mb < WG_MB; ++mb)
+      fixup_nans<T>(p, m0 + mb * 64 + wig * 16, 16, nslice * BN, BN, lane, epi);
+  }
+}
+
+// TAPS: T as a compile-time constant (unrolled taps), or 0 for any T.
+template <int MODE, int TAPS>
+__global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_constant__ Params p) {
+  using T = typename Traits<MODE>::T;
+  constexpr int KB_CI = Traits<MODE>::KB_CI;
+  constexpr int QE = 16 / (int)sizeof(T);
+  extern __shared__ __align__(128) unsigned char smem[];
+  ColInfo* tab = reinterpret_cast<ColInfo*>(smem + (size_t)p.nkb * KB_BYTES);
+  unsigned char* Abase = smem + (size_t)p.nkb * KB_BYTES + BN * sizeof(ColInfo) + MBAR_BYTES;
+
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int nslice = blockIdx.x % p.nsl, mslot = blockIdx.x / p.nsl;
+  cta_prologue<T>(p, nslice, smem, tab, Abase, 0, GROUPS * SS_STAGES, 1);
+
+  // Broadcast: ptxas then knows g is warp-uniform, so branches on the group's tile count
+  // are not divergent paths (across which it would serialize the in-flight wgmmas).
+  const int g = __shfl_sync(0xffffffffu, warp / GROUP_WARPS, 0), wig = warp % GROUP_WARPS;
+  const bool leader = tid % GROUP_THREADS == 0;
+  const int bar_id = 1 + g;
+  const int first = mslot * GROUPS + g;
+  const int step = GROUPS * p.gm;
+  const int nitems = group_tiles(mslot, g, step, p.ntiles) * p.nchunk;
+  const Epilogue epi{p.add, p.mul};
+  const int T_ = TAPS > 0 ? TAPS : p.T;
+  const int blocks = p.CIC / KB_CI;   // k-blocks of channels per chunk
+  const uint32_t slab = p.npos * 16;
+  const uint32_t b_smem = smem_u32(smem);
+  const SsPipe pipe{p, smem_u32(Abase) + (uint32_t)(g * SS_STAGES * p.stage_bytes),
+                    smem_u32(Abase - MBAR_BYTES) + 8 * SS_STAGES * g, first, step, nitems, p.CIC / QE};
+  unsigned char* epi_buf = Abase + (size_t)(GROUPS * SS_STAGES * p.stage_bytes + g * EPI_BYTES);
+  float acc[WG_MB][WG_ACC];
+
+  if (leader)
+    for (int d = 0; d + 2 < SS_STAGES; ++d) pipe.issue(d);
+  // Tile loop outside, chunk loop inside: the accumulators then never merge, at a loop
+  // head, with values from the epilogue while wgmmas are in flight (ptxas would insert a
+  // full wgmma wait on every chunk).
+  for (int q0 = 0; q0 < nitems; q0 += p.nchunk) {
+    const int m0 = pipe.tile_of(q0) * BM;
+    for (int chunk = 0; chunk < p.nchunk; ++chunk) {
+      const int q = q0 + chunk;
+      pipe.wait(q);
+      // k-block (channel block cb, tap a, b) = the stage's quads 2cb, 2cb+1 shifted by a*Wq + b rows
+      const uint32_t stage = pipe.stages + (q % SS_STAGES) * p.stage_bytes;
+      wgmma_fence();
+#pragma unroll 1
+      for (int cb = 0; cb < blocks; ++cb) {
+        const uint64_t bdesc0 = wgmma_desc(b_smem + (uint32_t)((chunk * blocks + cb) * T_ * T_) * KB_BYTES);
+#pragma unroll
+        for (int a = 0; a < T_; ++a)
+#pragma unroll
+          for (int b = 0; b < T_; ++b) {
+            const uint64_t bdesc = bdesc0 + (uint64_t)((a * T_ + b) * (KB_BYTES >> 4));
+            const uint32_t a_row0 = stage + 2 * cb * slab + (uint32_t)((p.halo - a * p.Wq - b) * 16);
+#pragma unroll
+            for (int mb = 0; mb < WG_MB; ++mb)
+              wgmma_m64n128_ss<MODE>(acc[mb], wgmma_desc_a(a_row0 + mb * 64 * 16, slab), bdesc,
+                                     chunk > 0 || cb > 0 || a > 0 || b > 0);
+          }
+      }
+      wgmma_commit();
+      wgmma_wait<2>();
+      // Every warp of the group is past wgmma_wait<2>: item q - 2's wgmmas are done, so its
+      // stage takes item q + SS_STAGES - 2.
+      group_bar(bar_id);
+      if (leader) pipe.issue(q + SS_STAGES - 2);
+    }
+    wgmma_wait<0>();
+#pragma unroll
+    for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
+    if (p.staged) staged_epilogue<T>(p, acc, tab, m0, nslice, wig, lane, epi, epi_buf, bar_id);
+    else wgmma_epilogue<T>(p, acc, tab, m0, nslice, wig, lane, epi);
+  }
 }
 
 // Fallback for shapes whose tiles do not fit in shared memory: one thread per output,
@@ -1186,6 +1457,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   bool fast = Mtot64 < (int64_t)INT32_MAX && (int64_t)Cout * Ho * Wo < (int64_t)INT32_MAX &&
               (int64_t)Cin * H * W < (int64_t)INT32_MAX;
   int smem_total = 0;
+  bool use_ss = false;   // SS wgmma kernel on the channels-last copy of x
   bool use_wgmma = false;
   int tma_rows = 0;   // rows of the TMA box (0: no TMA loader)
   if (fast) {
@@ -1206,11 +1478,28 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
       return true;
     };
     fast = false;
+    // SS path: the largest chunk (2 or 1 k-blocks of channels) whose stages fit.
+    const int halo = (p.T - 1) * (p.Wq + 1);
+    // Staged epilogue wherever the columns pair up (S == 2, K even).
+    const bool staged = S == 2 && K % 2 == 0;
+    if (MODE != F32X3 && Mtot64 + halo + BM < (int64_t)INT32_MAX) {
+      for (int cic = 2 * KB_CI; cic >= KB_CI && !fast; cic -= KB_CI) {
+        const int cinp = round_up(Cin, cic), nkb = cinp / KB_CI * p.T * p.T;
+        const int stage = cic / vpe * (BM + halo) * 16;
+        const int64_t tot = (int64_t)nkb * KB_BYTES + BN * (int64_t)sizeof(ColInfo) + MBAR_BYTES +
+                            (int64_t)GROUPS * SS_STAGES * stage + (staged ? GROUPS * EPI_BYTES : 0);
+        if (tot <= max_smem) {
+          p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
+          p.stage_bytes = stage; p.halo = halo; p.npos = BM + halo; smem_total = (int)tot;
+          fast = use_ss = true;
+        }
+      }
+    }
     // TMA geometry (wgmma path, 16-byte aligned x rows): a stage is one dense box
     // [CIC][rows][pitchR], so pitchC = rows * pitchR; pick the smallest box with the
     // conflict-free pitchC (TMA boxes are at most 256 per dimension).
     static_assert(2 * KB_CI <= 256, "TMA box dimensions are at most 256");
-    const bool tma_ok = MODE != F32X3 && reinterpret_cast<uintptr_t>(p.x) % 16 == 0 && (W * esz) % 16 == 0;
+    const bool tma_ok = !fast && MODE != F32X3 && reinterpret_cast<uintptr_t>(p.x) % 16 == 0 && (W * esz) % 16 == 0;
     if (tma_ok) {
       int best = 0;
       for (int rows = p.R; rows <= std::min(p.R + 8, 256); ++rows)
@@ -1255,6 +1544,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   p.bulk = (p.ldmode == 0 && p.CIC * p.R <= GROUP_THREADS) ? 1 : 0;
   p.tma = (tma_rows > 0 && p.bulk) ? 1 : 0;   // tiles that span two images use the bulk loader
   p.pairable = (S == 2 && K % 2 == 0) ? 1 : 0;   // Ho and Wo even
+  p.staged = use_ss && p.pairable;
   p.fWq = FastDiv(p.Wq); p.fHq = FastDiv(p.Hq); p.fR = FastDiv(p.R);
   p.fnvec = FastDiv(W * esz / (p.ldmode == 0 ? 16 : (p.ldmode == 1 ? 4 : esz)));
 
@@ -1263,6 +1553,23 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   auto bpack = torch::empty({(int64_t)total_lanes * 4}, x.options().dtype(torch::kInt32));
   p.bpack = reinterpret_cast<const uint4*>(bpack.data_ptr());
   if constexpr (MODE != F32X3) {
+    if (use_ss) {
+      const int quads = p.CIC / (16 / esz) * p.nchunk;
+      p.xg_rows = p.Mtot + p.halo + BM;   // the last tile's stage reads rows up to ntiles * BM + halo
+      auto xg = torch::empty({(int64_t)quads * p.xg_rows * 4}, x.options().dtype(torch::kInt32));
+      p.xg = reinterpret_cast<const uint4*>(xg.data_ptr());
+      grid_channels_last_kernel<MODE, T><<<dim3((p.xg_rows + 255) / 256, quads), 256, 0, stream>>>(
+          (const T*)p.x, (uint4*)xg.data_ptr(), Cin, H, W, p.Hq, p.Wq, p.halo, p.Mtot, p.xg_rows, p.fWq, p.fHq);
+      C10_CUDA_KERNEL_LAUNCH_CHECK();
+      pack_b_wgmma_kernel<MODE, T><<<(total_lanes + 255) / 256, 256, 0, stream>>>(
+          (const T*)p.w, (uint4*)bpack.data_ptr(), Cin, Cout, K, S, p.T, p.nkb, total_lanes);
+      C10_CUDA_KERNEL_LAUNCH_CHECK();
+      auto kernel = p.T == 2 ? ct93_wgmma_ss_kernel<MODE, 2> : ct93_wgmma_ss_kernel<MODE, 0>;
+      C10_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem_total));
+      kernel<<<p.nsl * p.gm, THREADS, smem_total, stream>>>(p);
+      C10_CUDA_KERNEL_LAUNCH_CHECK();
+      return out;
+    }
     if (use_wgmma) {
       pack_b_wgmma_kernel<MODE, T><<<(total_lanes + 255) / 256, 256, 0, stream>>>(
           (const T*)p.w, (uint4*)bpack.data_ptr(), Cin, Cout, K, S, p.T, p.nkb, total_lanes);
@@ -1318,7 +1625,7 @@ torch::Tensor ct93_forward(torch::Tensor x, torch::Tensor w, c10::optional<torch
 
 
 def _wgmma_m64n128_source():
-    """The m64n128 wgmma wrappers (A from registers, B by descriptor): 64 accumulator operands each."""
+    """The m64n128 wgmma wrappers (A from registers or by descriptor, B by descriptor): 64 accumulator operands each."""
     regs = ", ".join(f"%{i}" for i in range(64))
     outs = ", ".join(f'"+f"(d[{i}])' for i in range(64))
     variants = {"TF32": ("k8", "tf32", ""), "BF16": ("k16", "bf16", ", 0"), "F16": ("k16", "f16", ", 0")}
@@ -1334,7 +1641,20 @@ def _wgmma_m64n128_source():
             '               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(scale_d), "l"(desc));\n}\n')
     decl = ("template <int MODE> __device__ __forceinline__ void wgmma_m64n128(float (&d)[WG_ACC], "
             "const uint32_t (&a)[4], uint64_t desc, int scale_d);\n")
-    return decl + "".join(body)
+    # both operands from shared memory (K-major; the 16-bit forms take no-transpose flags)
+    ss_decl = ("template <int MODE> __device__ __forceinline__ void wgmma_m64n128_ss(float (&d)[WG_ACC], "
+               "uint64_t adesc, uint64_t bdesc, int scale_d);\n")
+    for mode, (k, ty, trans_b) in variants.items():
+        trans = "" if mode == "TF32" else ", 0, 0"
+        body.append(
+            f"template <> __device__ __forceinline__ void wgmma_m64n128_ss<{mode}>(float (&d)[WG_ACC], "
+            "uint64_t adesc, uint64_t bdesc, int scale_d) {\n"
+            f'  asm volatile("{{\\n.reg .pred p;\\nsetp.ne.b32 p, %66, 0;\\n"\n'
+            f'               "wgmma.mma_async.sync.aligned.m64n128{k}.f32.{ty}.{ty} {{{regs}}}, '
+            f'%64, %65, p, 1, 1{trans};\\n}}\\n"\n'
+            f"               : {outs}\n"
+            '               : "l"(adesc), "l"(bdesc), "r"(scale_d));\n}\n')
+    return decl + ss_decl + "".join(body)
 
 
 _CUDA_SRC = _CUDA_SRC.replace("//@WGMMA_M64N128@", _wgmma_m64n128_source())
@@ -1347,7 +1667,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v6",
+            name="ct93_fused_implicit_gemm_v10",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
