@@ -129,7 +129,7 @@ struct Params {
   void* out;            // [Nb, Cout, Ho, Wo]
   int Nb, Cin, Cout, H, W, K, S, T, Ho, Wo, Hq, Wq;
   int Mtot, ntiles, nsl, gm;
-  int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, bulk, tma, pairable, staged;
+  int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, bulk, tma, pairable;
   const uint4* xg;      // SS path: channels-last copy of x, [quads][xg_rows][16 bytes]
   int halo, npos, xg_rows;   // SS path: A rows before m0 (taps), rows per stage slab, rows per xg quad
   float add, mul;
@@ -1376,7 +1376,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
     wgmma_wait<0>();
 #pragma unroll
     for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
-    if (p.staged) staged_epilogue<T>(p, acc, tab, m0, nslice, wig, lane, epi, epi_buf, bar_id);
+    if (p.pairable) staged_epilogue<T>(p, acc, tab, m0, nslice, wig, lane, epi, epi_buf, bar_id);
     else wgmma_epilogue<T>(p, acc, tab, m0, nslice, wig, lane, epi);
   }
 }
@@ -1448,6 +1448,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   p.Nb = Nb; p.Cin = Cin; p.Cout = Cout; p.H = H; p.W = W; p.K = K; p.S = S;
   p.T = (K + S - 1) / S; p.Ho = Ho; p.Wo = Wo; p.Hq = (Ho + S - 1) / S; p.Wq = (Wo + S - 1) / S;
   p.add = add; p.mul = mul;
+  p.pairable = (S == 2 && K % 2 == 0) ? 1 : 0;   // Ho and Wo even: the SS kernel then stages its epilogue
 
   // ---- choose the fast-path geometry; fall back to the direct kernel if it does not fit ----
   const int dev = x.get_device();
@@ -1480,14 +1481,12 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     fast = false;
     // SS path: the largest chunk (2 or 1 k-blocks of channels) whose stages fit.
     const int halo = (p.T - 1) * (p.Wq + 1);
-    // Staged epilogue wherever the columns pair up (S == 2, K even).
-    const bool staged = S == 2 && K % 2 == 0;
     if (MODE != F32X3 && Mtot64 + halo + BM < (int64_t)INT32_MAX) {
       for (int cic = 2 * KB_CI; cic >= KB_CI && !fast; cic -= KB_CI) {
         const int cinp = round_up(Cin, cic), nkb = cinp / KB_CI * p.T * p.T;
         const int stage = cic / vpe * (BM + halo) * 16;
         const int64_t tot = (int64_t)nkb * KB_BYTES + BN * (int64_t)sizeof(ColInfo) + MBAR_BYTES +
-                            (int64_t)GROUPS * SS_STAGES * stage + (staged ? GROUPS * EPI_BYTES : 0);
+                            (int64_t)GROUPS * SS_STAGES * stage + (p.pairable ? GROUPS * EPI_BYTES : 0);
         if (tot <= max_smem) {
           p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
           p.stage_bytes = stage; p.halo = halo; p.npos = BM + halo; smem_total = (int)tot;
@@ -1543,8 +1542,6 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   else p.ldmode = 2;
   p.bulk = (p.ldmode == 0 && p.CIC * p.R <= GROUP_THREADS) ? 1 : 0;
   p.tma = (tma_rows > 0 && p.bulk) ? 1 : 0;   // tiles that span two images use the bulk loader
-  p.pairable = (S == 2 && K % 2 == 0) ? 1 : 0;   // Ho and Wo even
-  p.staged = use_ss && p.pairable;
   p.fWq = FastDiv(p.Wq); p.fHq = FastDiv(p.Hq); p.fR = FastDiv(p.R);
   p.fnvec = FastDiv(W * esz / (p.ldmode == 0 ? 16 : (p.ldmode == 1 ? 4 : esz)));
 
