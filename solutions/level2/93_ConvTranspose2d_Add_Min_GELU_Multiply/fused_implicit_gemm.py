@@ -1550,28 +1550,22 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   auto bpack = torch::empty({(int64_t)total_lanes * 4}, x.options().dtype(torch::kInt32));
   p.bpack = reinterpret_cast<const uint4*>(bpack.data_ptr());
   if constexpr (MODE != F32X3) {
-    if (use_ss) {
-      const int quads = p.CIC / (16 / esz) * p.nchunk;
-      p.xg_rows = p.Mtot + p.halo + BM;   // the last tile's stage reads rows up to ntiles * BM + halo
-      auto xg = torch::empty({(int64_t)quads * p.xg_rows * 4}, x.options().dtype(torch::kInt32));
-      p.xg = reinterpret_cast<const uint4*>(xg.data_ptr());
-      grid_channels_last_kernel<MODE, T><<<dim3((p.xg_rows + 255) / 256, quads), 256, 0, stream>>>(
-          (const T*)p.x, (uint4*)xg.data_ptr(), Cin, H, W, p.Hq, p.Wq, p.halo, p.Mtot, p.xg_rows, p.fWq, p.fHq);
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
+    if (use_ss || use_wgmma) {
+      torch::Tensor xg;
+      if (use_ss) {
+        const int quads = p.CIC / (16 / esz) * p.nchunk;
+        p.xg_rows = p.Mtot + p.halo + BM;   // the last tile's stage reads rows up to ntiles * BM + halo
+        xg = torch::empty({(int64_t)quads * p.xg_rows * 4}, x.options().dtype(torch::kInt32));
+        p.xg = reinterpret_cast<const uint4*>(xg.data_ptr());
+        grid_channels_last_kernel<MODE, T><<<dim3((p.xg_rows + 255) / 256, quads), 256, 0, stream>>>(
+            (const T*)p.x, (uint4*)xg.data_ptr(), Cin, H, W, p.Hq, p.Wq, p.halo, p.Mtot, p.xg_rows, p.fWq, p.fHq);
+        C10_CUDA_KERNEL_LAUNCH_CHECK();
+      }
       pack_b_wgmma_kernel<MODE, T><<<(total_lanes + 255) / 256, 256, 0, stream>>>(
           (const T*)p.w, (uint4*)bpack.data_ptr(), Cin, Cout, K, S, p.T, p.nkb, total_lanes);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
-      auto kernel = p.T == 2 ? ct93_wgmma_ss_kernel<MODE, 2> : ct93_wgmma_ss_kernel<MODE, 0>;
-      C10_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem_total));
-      kernel<<<p.nsl * p.gm, THREADS, smem_total, stream>>>(p);
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-      return out;
-    }
-    if (use_wgmma) {
-      pack_b_wgmma_kernel<MODE, T><<<(total_lanes + 255) / 256, 256, 0, stream>>>(
-          (const T*)p.w, (uint4*)bpack.data_ptr(), Cin, Cout, K, S, p.T, p.nkb, total_lanes);
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-      auto kernel = p.T == 2 ? ct93_wgmma_kernel<MODE, 2> : ct93_wgmma_kernel<MODE, 0>;
+      auto kernel = use_ss ? (p.T == 2 ? ct93_wgmma_ss_kernel<MODE, 2> : ct93_wgmma_ss_kernel<MODE, 0>)
+                           : (p.T == 2 ? ct93_wgmma_kernel<MODE, 2> : ct93_wgmma_kernel<MODE, 0>);
       C10_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem_total));
       kernel<<<p.nsl * p.gm, THREADS, smem_total, stream>>>(p);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
