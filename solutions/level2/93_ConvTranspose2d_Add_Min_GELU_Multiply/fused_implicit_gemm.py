@@ -2,8 +2,8 @@
 
 One CUDA kernel computes the transposed convolution as an implicit GEMM on the
 tensor cores and applies bias, add, min, GELU and multiply to its accumulators,
-writing every output element to HBM exactly once. Two small kernels run before it:
-the weight repack, and (TF32/bf16/fp16 fast path) a copy of x in channels-last order
+writing every output element to HBM exactly once. One small kernel runs before it:
+the weight repack and (TF32/bf16/fp16 fast path) a copy of x in channels-last order
 on the GEMM-row grid, so that both wgmma operands come straight from shared memory.
 No intermediate of the convolution result is ever stored.
 
@@ -38,6 +38,10 @@ _CUDA_SRC = r"""
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <stdint.h>
+
+#include <mutex>
+#include <set>
+#include <utility>
 
 namespace ct93 {
 
@@ -757,14 +761,13 @@ constexpr int WG_ACC = BN / 2;     // fp32 accumulators per thread per m64 x BN 
 // K per column) and 8-column group, two 8x16-byte core matrices (k bytes 0-15, 16-31).
 //   byte(kb, n, kbyte) = kb * KB_BYTES + (n / 8) * 256 + (kbyte / 16) * 128 + (n % 8) * 16 + kbyte % 16
 // Descriptor: leading (K) core-matrix offset 128 B, stride (N) core-matrix offset 256 B.
+// (Vector idx of the packed B; run by prep_wgmma_kernel.)
 template <int MODE, typename WT>
-__global__ void pack_b_wgmma_kernel(const WT* __restrict__ w, uint4* __restrict__ out, int Cin, int Cout,
-                                    int K, int S, int T_, int nkb, int total) {
+__device__ __forceinline__ void pack_b_wgmma_vec(const WT* __restrict__ w, uint4* __restrict__ out, int Cin, int Cout,
+                                                 int K, int S, int T_, int nkb, int idx) {
   using T = typename Traits<MODE>::T;
   constexpr int KB_CI = Traits<MODE>::KB_CI;
   constexpr int EPV = 16 / (int)sizeof(T);   // elements per 16-byte vector
-  int idx = blockIdx.x * blockDim.x + threadIdx.x;
-  if (idx >= total) return;
   const int row = idx & 7, khalf = (idx >> 3) & 1, ng = (idx >> 4) % (BN / 8);
   const int r = idx / (16 * (BN / 8));
   const int kb = r % nkb, s = r / nkb;
@@ -1143,14 +1146,14 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
 constexpr int SS_STAGES = 4;   // stages per group: 2 chunks on the tensor cores, 2 in flight from HBM
 static_assert(8 * GROUPS * SS_STAGES <= MBAR_BYTES, "mbarrier area too small");
 
-// x [Nb, Cin, H, W] -> xg (one 16-byte row per thread: consecutive threads take
-// consecutive grid positions, so both the x loads and the xg stores are coalesced).
+// x [Nb, Cin, H, W] -> xg, row r of channel quad `quad` (one 16-byte row per thread:
+// consecutive threads take consecutive grid positions, so both the x loads and the xg
+// stores are coalesced).
 template <int MODE, typename T>
-__global__ void grid_channels_last_kernel(const T* __restrict__ x, uint4* __restrict__ xg, int Cin, int H, int W,
-                                          int Hq, int Wq, int halo, int Mtot, int rows, FastDiv fWq, FastDiv fHq) {
+__device__ __forceinline__ void grid_channels_last_row(const T* __restrict__ x, uint4* __restrict__ xg, int Cin,
+                                                       int H, int W, int Hq, int Wq, int halo, int Mtot, int rows,
+                                                       FastDiv fWq, FastDiv fHq, int quad, int r) {
   constexpr int QE = 16 / (int)sizeof(T);
-  const int quad = blockIdx.y;
-  const int r = blockIdx.x * blockDim.x + threadIdx.x;
   if (r >= rows) return;
   const int m = r - halo;
   int64_t base = -1;
@@ -1172,6 +1175,28 @@ __global__ void grid_channels_last_kernel(const T* __restrict__ x, uint4* __rest
     }
   }
   xg[(int64_t)quad * rows + r] = make_uint4(words[0], words[1], words[2], words[3]);
+}
+
+// Everything the wgmma kernels need before they start, in one launch (on small problems
+// every launch costs as much as a kernel): blocks [0, pre_blocks) write the channels-last
+// copy of x (SS path; none otherwise), row_blocks blocks per channel quad; the remaining
+// blocks repack the weights.
+constexpr int PREP_THREADS = 256;
+template <int MODE>
+__global__ void __launch_bounds__(PREP_THREADS) prep_wgmma_kernel(const __grid_constant__ Params p, uint4* xg,
+                                                                  uint4* bpack, int row_blocks, int pre_blocks,
+                                                                  int total_lanes) {
+  using T = typename Traits<MODE>::T;
+  const int b = blockIdx.x;
+  if (b < pre_blocks) {
+    grid_channels_last_row<MODE, T>(static_cast<const T*>(p.x), xg, p.Cin, p.H, p.W, p.Hq, p.Wq, p.halo, p.Mtot,
+                                    p.xg_rows, p.fWq, p.fHq, b / row_blocks,
+                                    (b % row_blocks) * PREP_THREADS + (int)threadIdx.x);
+  } else {
+    const int idx = (b - pre_blocks) * PREP_THREADS + (int)threadIdx.x;
+    if (idx < total_lanes)
+      pack_b_wgmma_vec<MODE, T>(static_cast<const T*>(p.w), bpack, p.Cin, p.Cout, p.K, p.S, p.T, p.nkb, idx);
+  }
 }
 
 // A descriptor: K-major, no swizzle; core matrix = 8 rows x 16 bytes (128 B contiguous),
@@ -1429,6 +1454,17 @@ static bool encode_x_map(Params& p, int rows) {
                 CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
 }
 
+// Raises a kernel's dynamic shared-memory limit to the device maximum, once per kernel and
+// device (the driver call costs microseconds, which count on small problems).
+static void allow_max_smem(const void* kernel, int dev, int max_smem) {
+  static std::mutex mu;
+  static std::set<std::pair<const void*, int>> done;
+  std::lock_guard<std::mutex> lock(mu);
+  if (done.count({kernel, dev})) return;
+  C10_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max_smem));
+  done.insert({kernel, dev});
+}
+
 template <int MODE>
 static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor* bias, int S,
                          float add, float mul) {
@@ -1545,38 +1581,33 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   p.fWq = FastDiv(p.Wq); p.fHq = FastDiv(p.Hq); p.fR = FastDiv(p.R);
   p.fnvec = FastDiv(W * esz / (p.ldmode == 0 ? 16 : (p.ldmode == 1 ? 4 : esz)));
 
-  // ---- repack the weights (tiny) ----
+  // ---- one workspace: the repacked weights (tiny), then on the SS path the channels-last x ----
   const int total_lanes = p.nsl * p.nkb * NPAIR * 32;
-  auto bpack = torch::empty({(int64_t)total_lanes * 4}, x.options().dtype(torch::kInt32));
-  p.bpack = reinterpret_cast<const uint4*>(bpack.data_ptr());
+  const int quads = use_ss ? p.CIC / (16 / esz) * p.nchunk : 0;
+  p.xg_rows = use_ss ? p.Mtot + p.halo + BM : 0;   // the last tile's stage reads rows up to ntiles * BM + halo
+  auto work = torch::empty({((int64_t)total_lanes + (int64_t)quads * p.xg_rows) * 4}, x.options().dtype(torch::kInt32));
+  uint4* bpack = reinterpret_cast<uint4*>(work.data_ptr());
+  p.bpack = bpack;
+  p.xg = bpack + total_lanes;
   if constexpr (MODE != F32X3) {
     if (use_ss || use_wgmma) {
-      torch::Tensor xg;
-      if (use_ss) {
-        const int quads = p.CIC / (16 / esz) * p.nchunk;
-        p.xg_rows = p.Mtot + p.halo + BM;   // the last tile's stage reads rows up to ntiles * BM + halo
-        xg = torch::empty({(int64_t)quads * p.xg_rows * 4}, x.options().dtype(torch::kInt32));
-        p.xg = reinterpret_cast<const uint4*>(xg.data_ptr());
-        grid_channels_last_kernel<MODE, T><<<dim3((p.xg_rows + 255) / 256, quads), 256, 0, stream>>>(
-            (const T*)p.x, (uint4*)xg.data_ptr(), Cin, H, W, p.Hq, p.Wq, p.halo, p.Mtot, p.xg_rows, p.fWq, p.fHq);
-        C10_CUDA_KERNEL_LAUNCH_CHECK();
-      }
-      pack_b_wgmma_kernel<MODE, T><<<(total_lanes + 255) / 256, 256, 0, stream>>>(
-          (const T*)p.w, (uint4*)bpack.data_ptr(), Cin, Cout, K, S, p.T, p.nkb, total_lanes);
+      const int row_blocks = (p.xg_rows + PREP_THREADS - 1) / PREP_THREADS, pre_blocks = row_blocks * quads;
+      prep_wgmma_kernel<MODE><<<pre_blocks + (total_lanes + PREP_THREADS - 1) / PREP_THREADS, PREP_THREADS, 0,
+                                stream>>>(p, const_cast<uint4*>(p.xg), bpack, row_blocks, pre_blocks, total_lanes);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
       auto kernel = use_ss ? (p.T == 2 ? ct93_wgmma_ss_kernel<MODE, 2> : ct93_wgmma_ss_kernel<MODE, 0>)
                            : (p.T == 2 ? ct93_wgmma_kernel<MODE, 2> : ct93_wgmma_kernel<MODE, 0>);
-      C10_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem_total));
+      allow_max_smem(reinterpret_cast<const void*>(kernel), dev, max_smem);
       kernel<<<p.nsl * p.gm, THREADS, smem_total, stream>>>(p);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
       return out;
     }
   }
   pack_b_kernel<MODE, T><<<(total_lanes + 255) / 256, 256, 0, stream>>>(
-      (const T*)p.w, (uint4*)bpack.data_ptr(), Cin, Cout, K, S, p.T, p.nkb, total_lanes);
+      (const T*)p.w, bpack, Cin, Cout, K, S, p.T, p.nkb, total_lanes);
   C10_CUDA_KERNEL_LAUNCH_CHECK();
 
-  C10_CUDA_CHECK(cudaFuncSetAttribute(ct93_fused_kernel<MODE>, cudaFuncAttributeMaxDynamicSharedMemorySize, smem_total));
+  allow_max_smem(reinterpret_cast<const void*>(ct93_fused_kernel<MODE>), dev, max_smem);
   ct93_fused_kernel<MODE><<<p.nsl * p.gm, THREADS, smem_total, stream>>>(p);
   C10_CUDA_KERNEL_LAUNCH_CHECK();
   return out;
@@ -1658,7 +1689,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v10",
+            name="ct93_fused_implicit_gemm_v10h",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
