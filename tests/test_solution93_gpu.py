@@ -2,11 +2,12 @@
 
 Small shapes that reach every path of the kernel: the SS wgmma kernel on the channels-last
 copy of x with the staged epilogue (tiles inside one image and tiles spanning two) and with
-the unpaired epilogue (odd K), the register-A wgmma kernel (shapes whose SS stages do not fit),
-the mma.sync kernel of exact fp32 with its bulk-copy and 4-byte cp.async loaders, T = 1, 2, 3
-taps, TF32, exact fp32 and bf16. Inputs are scaled normals, so the min/GELU branch is exercised
-(torch.rand inputs make almost every output 0), and the output memory is poisoned with NaN
-first, so an unwritten element fails.
+the unpaired epilogue (odd K), in TF32 and, for T = 2, in exact fp32 (3xTF32); the
+register-A wgmma kernel (shapes whose SS stages do not fit); the mma.sync kernel of exact
+fp32 (T != 2) with its bulk-copy and 4-byte cp.async loaders; T = 1, 2, 3 taps; bf16.
+Inputs are scaled normals, so the min/GELU branch is exercised (torch.rand inputs make
+almost every output 0), and the output memory is poisoned with NaN first, so an unwritten
+element fails.
 """
 import importlib.util
 from pathlib import Path
@@ -66,14 +67,16 @@ def _run_with_tf32(model, x, allow_tf32):
         torch.backends.cudnn.allow_tf32 = saved
 
 
-GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches
-    (3, 16, 32, 12, 12, 4, 2),    # staged epilogue, tiles inside one image and spanning two; exact: bulk rows
-    (2, 8, 16, 9, 9, 4, 2),       # every tile spans images, half the slice's channels unused; exact: 4-byte cp.async
-    (2, 20, 24, 7, 16, 3, 2),     # odd K: unpaired epilogue, T = 2
-    (2, 5, 40, 9, 12, 3, 1),      # T = 3, stride 1
+GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exact fp32)
+    (3, 16, 32, 12, 12, 4, 2),    # SS staged epilogue, tiles inside one image and spanning two; two 64-column exact slices
+    (2, 8, 16, 9, 9, 4, 2),       # SS, every tile spans images, half the slice's channels unused
+    (2, 20, 24, 7, 16, 3, 2),     # odd K: unpaired epilogue, T = 2; Cin padded to the chunk
+    (2, 5, 40, 9, 12, 3, 1),      # T = 3, stride 1; exact: mma.sync kernel
     (2, 8, 8, 7, 8, 1, 1),        # T = 1
     (1, 3, 5, 6, 8, 5, 3),        # K not a multiple of S: zero-padded taps
     (1, 25, 16, 8, 24, 6, 2),     # SS stages do not fit: register-A wgmma kernel, T = 3
+    (2, 16, 32, 4, 60, 5, 2),     # exact, T = 3: mma.sync kernel, one bulk copy per x row
+    (2, 8, 16, 9, 9, 6, 2),       # exact, T = 3: mma.sync kernel, 4-byte cp.async
 ]
 
 

@@ -3,8 +3,9 @@
 One CUDA kernel computes the transposed convolution as an implicit GEMM on the
 tensor cores and applies bias, add, min, GELU and multiply to its accumulators,
 writing every output element to HBM exactly once. One small kernel runs before it:
-the weight repack and (TF32/bf16/fp16 fast path) a copy of x in channels-last order
-on the GEMM-row grid, so that both wgmma operands come straight from shared memory.
+the weight repack and (wgmma fast path: TF32/bf16/fp16, and exact fp32 as 3xTF32 for
+T = 2) a copy of x in channels-last order on the GEMM-row grid, so that both wgmma
+operands come straight from shared memory.
 No intermediate of the convolution result is ever stored.
 
 GEMM view (stride S, kernel K, T = ceil(K/S) taps per dim, phases ph,pw in [0,S)):
@@ -57,7 +58,7 @@ namespace ct93 {
 //   shared-memory operand traffic of mma.sync is no larger than the tensor-core time).
 // ----------------------------------------------------------------------------------------
 constexpr int BM = 128;                      // GEMM rows (output positions) per group tile
-constexpr int BN = 128;                      // GEMM cols (co, ph, pw) per CTA
+constexpr int BN = 128;                      // GEMM cols (co, ph, pw) per CTA (exact-fp32 SS kernel: 64)
 constexpr int WM = 64, WN = 64;              // warp tile
 constexpr int MT = WM / 16;                  // m16 tiles per warp
 constexpr int NT = WN / 8;                   // n8 tiles per warp
@@ -129,13 +130,14 @@ struct Params {
   const void* x;        // [Nb, Cin, H, W], contiguous
   const void* w;        // [Cin, Cout, K, K] original weights (NaN recompute path)
   const void* bias;     // [Cout] or nullptr
-  const uint4* bpack;   // packed B, [nsl][nkb][NPAIR][32 lanes] uint4
+  const uint4* bpack;   // packed B, [nsl][bblocks][bn * 2 uint4]
   void* out;            // [Nb, Cout, Ho, Wo]
   int Nb, Cin, Cout, H, W, K, S, T, Ho, Wo, Hq, Wq;
   int Mtot, ntiles, nsl, gm;
   int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, bulk, tma, pairable;
   const uint4* xg;      // SS path: channels-last copy of x, [quads][xg_rows][16 bytes]
   int halo, npos, xg_rows;   // SS path: A rows before m0 (taps), rows per stage slab, rows per xg quad
+  int bn, bblocks;      // GEMM columns per CTA; packed B k-blocks per slice (2 * nkb: hi and lo parts, exact SS)
   float add, mul;
   FastDiv fWq, fHq, fR, fnvec;
 };
@@ -450,8 +452,8 @@ __device__ __noinline__ void fixup_nans(const Params& p, int mbase, int nrows, i
   }
 }
 
-// CTA prologue shared by the fused kernels: the N-slice's packed B (nkb blocks of 4 KB,
-// whatever their internal layout) copied to shared memory, the column table, zeroed
+// CTA prologue shared by the fused kernels: the N-slice's packed B (bblocks k-blocks of
+// bn * 32 bytes, whatever their internal layout) copied to shared memory, the column table, zeroed
 // A stages (the x-patch loaders never write their halo columns again) and the stage
 // mbarriers (nbars of them, `arrivals` arrivals per phase).
 template <typename T>
@@ -459,13 +461,13 @@ __device__ __forceinline__ void cta_prologue(const Params& p, int nslice, unsign
                                              ColInfo* tab, unsigned char* Abase, int zero_bytes, int nbars,
                                              int arrivals) {
   const int tid = threadIdx.x;
-  const uint4* src = p.bpack + (size_t)nslice * p.nkb * (KB_BYTES / 16);
+  const int nv = p.bblocks * p.bn * 2;   // uint4 of packed B per slice
+  const uint4* src = p.bpack + (size_t)nslice * nv;
   uint4* Bs = reinterpret_cast<uint4*>(smem);
-  const int nv = p.nkb * (KB_BYTES / 16);
   for (int v = tid; v < nv; v += THREADS) cp_async16(smem_u32(Bs + v), src + v, 16);
   cp_async_commit();
-  for (int c = tid; c < BN; c += THREADS) {
-    int n = nslice * BN + c, SS = p.S * p.S;
+  for (int c = tid; c < p.bn; c += THREADS) {
+    int n = nslice * p.bn + c, SS = p.S * p.S;
     const int co = n / SS;
     ColInfo ci;
     ci.ph = (n / p.S) % p.S; ci.pw = n % p.S;
@@ -759,20 +761,22 @@ constexpr int WG_ACC = BN / 2;     // fp32 accumulators per thread per m64 x BN 
 
 // Packed B in the canonical K-major, non-swizzled wgmma layout: per k-block (32 bytes of
 // K per column) and 8-column group, two 8x16-byte core matrices (k bytes 0-15, 16-31).
-//   byte(kb, n, kbyte) = kb * KB_BYTES + (n / 8) * 256 + (kbyte / 16) * 128 + (n % 8) * 16 + kbyte % 16
+//   byte(kb, n, kbyte) = kb * (bn * 32) + (n / 8) * 256 + (kbyte / 16) * 128 + (n % 8) * 16 + kbyte % 16
 // Descriptor: leading (K) core-matrix offset 128 B, stride (N) core-matrix offset 256 B.
-// (Vector idx of the packed B; run by prep_wgmma_kernel.)
+// Exact fp32 (F32X3) stores each weight as two TF32 parts, w = hi + lo: blocks [0, nkb) of a
+// slice hold hi, blocks [nkb, 2 nkb) lo. (Vector idx of the packed B; run by prep_wgmma_kernel.)
 template <int MODE, typename WT>
 __device__ __forceinline__ void pack_b_wgmma_vec(const WT* __restrict__ w, uint4* __restrict__ out, int Cin, int Cout,
-                                                 int K, int S, int T_, int nkb, int idx) {
+                                                 int K, int S, int T_, int nkb, int bn, int bblocks, int idx) {
   using T = typename Traits<MODE>::T;
   constexpr int KB_CI = Traits<MODE>::KB_CI;
   constexpr int EPV = 16 / (int)sizeof(T);   // elements per 16-byte vector
-  const int row = idx & 7, khalf = (idx >> 3) & 1, ng = (idx >> 4) % (BN / 8);
-  const int r = idx / (16 * (BN / 8));
-  const int kb = r % nkb, s = r / nkb;
+  const int row = idx & 7, khalf = (idx >> 3) & 1, ng = (idx >> 4) % (bn / 8);
+  const int r = idx / (16 * (bn / 8));
+  const int kbx = r % bblocks, s = r / bblocks;
+  const int kb = kbx % nkb, part = kbx / nkb;
   const int cb = kb / (T_ * T_), a = (kb / T_) % T_, b = kb % T_;
-  const int n = s * BN + ng * 8 + row;
+  const int n = s * bn + ng * 8 + row;
   const int co = n / (S * S), ph = (n / S) % S, pw = n % S;
   const int kh = ph + S * a, kw = pw + S * b;
   uint32_t v[4];
@@ -784,6 +788,9 @@ __device__ __forceinline__ void pack_b_wgmma_vec(const WT* __restrict__ w, uint4
                         ? to_f(w[(((int64_t)ci * Cout + co) * K + kh) * K + kw]) : 0.f;
     if constexpr (MODE == TF32) {
       v[e] = f2tf32(f);
+    } else if constexpr (MODE == F32X3) {
+      const uint32_t hi = f2tf32(f) & 0xffffe000u;
+      v[e] = part == 0 ? hi : f2tf32(f - __uint_as_float(hi));
     } else {
       const T t = from_f<T>(f);
       h[e] = *reinterpret_cast<const uint16_t*>(&t);
@@ -802,12 +809,13 @@ template <int N> __device__ __forceinline__ void wgmma_wait() {
 }
 // Pins the accumulators at this point of the program for the compiler: reads after a
 // wgmma_wait cannot be hoisted above it.
-__device__ __forceinline__ void fence_acc(float (&d)[WG_ACC]) {
+template <int N>
+__device__ __forceinline__ void fence_acc(float (&d)[N]) {
 #pragma unroll
-  for (int i = 0; i < WG_ACC; ++i) asm volatile("" : "+f"(d[i])::"memory");
+  for (int i = 0; i < N; ++i) asm volatile("" : "+f"(d[i])::"memory");
 }
 
-//@WGMMA_M64N128@
+//@WGMMA@
 
 // Ping-pong between the two warp groups: their MMA phases (all k-blocks of one tile)
 // alternate - g0 tile 0, g1 tile 0, g0 tile 1, ... - so one group's epilogue runs while
@@ -832,18 +840,18 @@ struct TensorTurns {
   __device__ __forceinline__ void release(int k) const { if (k + g < other) give(); }
 };
 
-// Epilogue of one accumulator row (the BN columns of one output position): bias, add,
+// Epilogue of one accumulator row (the BNT columns of one output position): bias, add,
 // min, GELU, mul, stores. PAIRED (S == 2, K even, so Ho and Wo are even): columns
 // (2t, 2t+1) are pw = 0, 1 of one (co, ph), every (i, j) of the row grid is a real output
 // pair, and one 8-byte table load and one 2-element store serve both; the accumulators
 // then already hold min(acc + bias + add, 0) (the kernel's fast path clamped them in place).
 // Returns whether any pre-activation was NaN.
-template <typename T, bool PAIRED>
-__device__ __forceinline__ bool store_row(const Params& p, const float (&acc)[WG_ACC], const ColInfo* tab, int lt,
+template <typename T, bool PAIRED, int BNT>
+__device__ __forceinline__ bool store_row(const Params& p, const float (&acc)[BNT / 2], const ColInfo* tab, int lt,
                                           T* orow, bool mval, int oh0, int ow0, const Epilogue& epi) {
   bool anynan = false;
 #pragma unroll
-  for (int part = 0; part < BN / 32; ++part) {   // 8 values (4 n8 blocks) at a time: ILP without spills
+  for (int part = 0; part < BNT / 32; ++part) {   // 8 values (4 n8 blocks) at a time: ILP without spills
     float val[4][2];
     int off[4][2];
     uint32_t ok = 0;
@@ -900,11 +908,11 @@ __device__ __forceinline__ bool store_row(const Params& p, const float (&acc)[WG
   return anynan;
 }
 
-// Epilogue of one warp group's BM x BN tile from the wgmma accumulators: bias, add, min,
+// Epilogue of one warp group's BM x BNT tile from the wgmma accumulators: bias, add, min,
 // GELU, mul and the stores. Accumulator (mb, t*4 + 2h + e) is row mb*64 + wig*16 + 8h + lg,
 // column t*8 + 2lt + e of the tile.
-template <typename T>
-__device__ __forceinline__ void wgmma_epilogue(const Params& p, float (&acc)[WG_MB][WG_ACC], const ColInfo* tab,
+template <typename T, int BNT>
+__device__ __forceinline__ void wgmma_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
                                                int m0, int nslice, int wig, int lane, const Epilogue& epi) {
   T* out = static_cast<T*>(p.out);
   const int lg = lane >> 2, lt = lane & 3;
@@ -915,7 +923,7 @@ __device__ __forceinline__ void wgmma_epilogue(const Params& p, float (&acc)[WG_
     // and the stores need no erf.
     bool nz = false;
 #pragma unroll
-    for (int t = 0; t < BN / 8; ++t) {
+    for (int t = 0; t < BNT / 8; ++t) {
       const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
 #pragma unroll
       for (int mb = 0; mb < WG_MB; ++mb)
@@ -936,7 +944,7 @@ __device__ __forceinline__ void wgmma_epilogue(const Params& p, float (&acc)[WG_
           int oh0, ow0;
           T* orow = output_row(p, out, mr, oh0, ow0);
 #pragma unroll
-          for (int t = 0; t < BN / 8; ++t) {
+          for (int t = 0; t < BNT / 8; ++t) {
             const int off = tab[t * 8 + 2 * lt].colOff;
             if (off < 0) continue;
             store_pair(orow + off, acc[mb][t * 4 + 2 * h] * epi.mul, acc[mb][t * 4 + 2 * h + 1] * epi.mul);
@@ -945,7 +953,7 @@ __device__ __forceinline__ void wgmma_epilogue(const Params& p, float (&acc)[WG_
       return;
     }
   }
-  // General path, one accumulator row (BN values) per iteration; rolled loop (see the
+  // General path, one accumulator row (BNT values) per iteration; rolled loop (see the
   // mma.sync path: an unrolled exact-erf epilogue overflows the instruction cache), the
   // row being written always sits in acc[0][*][0..1] and the queue
   // (mb 0 row g) (mb 0 row g+8) (mb 1 row g) ... moves down one row per iteration.
@@ -956,11 +964,11 @@ __device__ __forceinline__ void wgmma_epilogue(const Params& p, float (&acc)[WG_
     const bool mval = mr < p.Mtot;
     int oh0, ow0;
     T* orow = output_row(p, out, mval ? mr : p.Mtot - 1, oh0, ow0);
-    if (p.pairable) anynan |= store_row<T, true>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
-    else anynan |= store_row<T, false>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
+    if (p.pairable) anynan |= store_row<T, true, BNT>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
+    else anynan |= store_row<T, false, BNT>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
     // move the row queue down by one
 #pragma unroll
-    for (int t = 0; t < BN / 8; ++t)
+    for (int t = 0; t < BNT / 8; ++t)
 #pragma unroll
       for (int e = 0; e < 2; ++e) {
 #pragma unroll
@@ -974,7 +982,7 @@ __device__ __forceinline__ void wgmma_epilogue(const Params& p, float (&acc)[WG_
     __syncwarp();
 #pragma unroll 1
     for (int mb = 0; mb < WG_MB; ++mb)
-      fixup_nans<T>(p, m0 + mb * 64 + wig * 16, 16, nslice * BN, BN, lane, epi);
+      fixup_nans<T>(p, m0 + mb * 64 + wig * 16, 16, nslice * BNT, BNT, lane, epi);
   }
 }
 
@@ -1072,7 +1080,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
         const uint64_t desc = desc0 + (uint64_t)(kb * (KB_BYTES >> 4));
         wgmma_fence();
 #pragma unroll
-        for (int mb = 0; mb < WG_MB; ++mb) wgmma_m64n128<MODE>(acc[mb], f[mb], desc, scale_d);
+        for (int mb = 0; mb < WG_MB; ++mb) wgmma_rs<MODE, BN>(acc[mb], f[mb], desc, scale_d);
         wgmma_commit();
         scale_d = 1;
       };
@@ -1122,14 +1130,14 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
 #pragma unroll
       for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
       scale_d = 0;
-      wgmma_epilogue<T>(p, acc, tab, m0, nslice, wig, lane, epi);
+      wgmma_epilogue<T, BN>(p, acc, tab, m0, nslice, wig, lane, epi);
     }
   }
   cp_async_wait<0>();
 }
 
 // ========================================================================================
-// SS wgmma kernel (TF32 / bf16 / fp16): both operands from shared memory.
+// SS wgmma kernel (TF32 / bf16 / fp16, and exact fp32 as 3xTF32): both operands from shared memory.
 //   The register-A kernel above waits on every A fragment (LDS -> wgmma). Here a pre-pass
 //   writes x once in channels-last order on the GEMM-row grid,
 //     xg[quad][halo + m][QE channels]   (QE = 16 bytes of channels, m = (n, v, j), Hq x Wq grid),
@@ -1140,6 +1148,11 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
 //   which is the canonical K-major no-swizzle wgmma layout (core matrix = 8 rows x 16 B),
 //   so each tap is only a descriptor start address, each chunk's wgmmas issue back to back
 //   and the warps do nothing but wait, issue and run the (staged) epilogue.
+// Exact fp32 (F32X3): x * w = x_hi w_hi + x_lo w_hi + x_hi w_lo with TF32 parts. The stage
+//   holds full fp32 x, which the tensor core reads as x_hi (it ignores the low 13 bits), and
+//   the warps form x_lo = x - x_hi in registers for a register-A wgmma; so the stages are no
+//   larger than in TF32 mode. w_hi and w_lo are both resident, which halves the slice to
+//   BNT = 64 columns to fit in shared memory.
 // ========================================================================================
 // The two groups run free (no ping-pong turns): measured faster here, since each group keeps
 // two chunks of wgmmas in flight, and the other group's epilogue overlaps at random phase.
@@ -1169,6 +1182,8 @@ __device__ __forceinline__ void grid_channels_last_row(const T* __restrict__ x, 
     const bool in = base >= 0 && quad * QE + e < Cin;
     if constexpr (MODE == TF32) {
       words[e] = f2tf32(in ? x[base + (int64_t)e * H * W] : 0.f);
+    } else if constexpr (MODE == F32X3) {
+      words[e] = __float_as_uint(in ? x[base + (int64_t)e * H * W] : 0.f);   // full fp32: split in the kernel
     } else {
       const T v = in ? x[base + (int64_t)e * H * W] : from_f<T>(0.f);
       halves[e] = *reinterpret_cast<const uint16_t*>(&v);
@@ -1195,7 +1210,8 @@ __global__ void __launch_bounds__(PREP_THREADS) prep_wgmma_kernel(const __grid_c
   } else {
     const int idx = (b - pre_blocks) * PREP_THREADS + (int)threadIdx.x;
     if (idx < total_lanes)
-      pack_b_wgmma_vec<MODE, T>(static_cast<const T*>(p.w), bpack, p.Cin, p.Cout, p.K, p.S, p.T, p.nkb, idx);
+      pack_b_wgmma_vec<MODE, T>(static_cast<const T*>(p.w), bpack, p.Cin, p.Cout, p.K, p.S, p.T, p.nkb, p.bn,
+                                p.bblocks, idx);
   }
 }
 
@@ -1234,12 +1250,11 @@ struct SsPipe {
 // consecutive items (256 bytes for fp32).
 constexpr int EPI_CO = 8;                      // output channels per round
 constexpr int EPI_COLS = EPI_CO * 4;           // their GEMM columns (co, ph, pw)
-constexpr int EPI_ROUNDS = BN / EPI_COLS;
 constexpr int EPI_PITCH = BM + 4;              // float2 per (co, ph) row; = 4 mod 16: conflict-free fragment stores
 constexpr int EPI_ITEMS = 2 * BM;              // (position, ph) items of one co
 constexpr int EPI_STAGE_BYTES = EPI_CO * 2 * EPI_PITCH * 8;
 constexpr int EPI_BYTES = EPI_STAGE_BYTES + EPI_ITEMS * (8 + 4);
-static_assert(BN % EPI_COLS == 0 && EPI_CO == 2 * GROUP_WARPS, "each warp writes two channels per round");
+static_assert(EPI_CO == 2 * GROUP_WARPS, "each warp writes two channels per round");
 
 // Named-barrier sync of the group that also ORs a predicate over it.
 __device__ __forceinline__ bool group_bar_or(int id, bool v) {
@@ -1272,10 +1287,11 @@ __device__ __forceinline__ void write_round(const Params& p, const float2* st, c
   }
 }
 
-template <typename T>
-__device__ __forceinline__ void staged_epilogue(const Params& p, const float (&acc)[WG_MB][WG_ACC], const ColInfo* tab,
+template <typename T, int BNT>
+__device__ __forceinline__ void staged_epilogue(const Params& p, const float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
                                                 int m0, int nslice, int wig, int lane, const Epilogue& epi,
                                                 unsigned char* buf, int bar_id) {
+  static_assert(BNT % EPI_COLS == 0, "whole rounds of EPI_CO channels");
   float2* st = reinterpret_cast<float2*>(buf);
   int64_t* item_out = reinterpret_cast<int64_t*>(buf + EPI_STAGE_BYTES);
   int* item_src = reinterpret_cast<int*>(item_out + EPI_ITEMS);
@@ -1300,7 +1316,7 @@ __device__ __forceinline__ void staged_epilogue(const Params& p, const float (&a
   const int lg = lane >> 2, lt = lane & 3;
   bool anynan = false;
 #pragma unroll
-  for (int rd = 0; rd < EPI_ROUNDS; ++rd) {
+  for (int rd = 0; rd < BNT / EPI_COLS; ++rd) {
     if (rd > 0) group_bar(bar_id);   // the previous round is written out
     // Clamp in registers (fully parallel), park the clamped values: fragment (mb, t, h) ->
     // (co, ph) row 4t + lt, position mb*64 + wig*16 + 8h + lg.
@@ -1327,19 +1343,35 @@ __device__ __forceinline__ void staged_epilogue(const Params& p, const float (&a
   if (group_bar_or(bar_id, anynan)) {
 #pragma unroll 1
     for (int mb = 0; mb < WG_MB; ++mb)
-      fixup_nans<T>(p, m0 + mb * 64 + wig * 16, 16, nslice * BN, BN, lane, epi);
+      fixup_nans<T>(p, m0 + mb * 64 + wig * 16, 16, nslice * BNT, BNT, lane, epi);
   }
 }
 
-// TAPS: T as a compile-time constant (unrolled taps), or 0 for any T.
-template <int MODE, int TAPS>
+// x_lo of an fp32 value for the register-A wgmma: x minus the TF32 part the tensor core
+// reads (low 13 bits cleared), with +0x1000 so that the tensor core's truncation of x_lo
+// rounds to nearest. inf/NaN x gives NaN (the NaN fixup then recomputes those outputs).
+__device__ __forceinline__ uint32_t tf32_residual(uint32_t xb) {
+  const float x = __uint_as_float(xb), hi = __uint_as_float(xb & 0xffffe000u);
+  return __float_as_uint(x - hi) + 0x1000u;
+}
+
+// TAPS: T as a compile-time constant (unrolled taps), or 0 for any T (F32X3 needs TAPS > 0 and
+// CIC = KB_CI: its x_lo fragments for a whole chunk live in registers). BNT: GEMM columns per CTA.
+template <int MODE, int TAPS, int BNT>
 __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_constant__ Params p) {
   using T = typename Traits<MODE>::T;
+  constexpr bool SPLIT = MODE == F32X3;
+  constexpr int MMA_MODE = SPLIT ? TF32 : MODE;
   constexpr int KB_CI = Traits<MODE>::KB_CI;
   constexpr int QE = 16 / (int)sizeof(T);
+  constexpr int KBB = BNT * 32;   // packed B bytes per k-block
+  static_assert(!SPLIT || TAPS > 0, "exact fp32 keeps a chunk's x_lo fragments in registers");
+  // Exact fp32 waits for the x_lo wgmmas of a chunk before loading the next chunk's x_lo
+  // (one register set), so it keeps one chunk in flight; the other modes keep two.
+  constexpr int IN_FLIGHT = SPLIT ? 1 : 2;
   extern __shared__ __align__(128) unsigned char smem[];
-  ColInfo* tab = reinterpret_cast<ColInfo*>(smem + (size_t)p.nkb * KB_BYTES);
-  unsigned char* Abase = smem + (size_t)p.nkb * KB_BYTES + BN * sizeof(ColInfo) + MBAR_BYTES;
+  ColInfo* tab = reinterpret_cast<ColInfo*>(smem + (size_t)p.bblocks * KBB);
+  unsigned char* Abase = smem + (size_t)p.bblocks * KBB + BNT * sizeof(ColInfo) + MBAR_BYTES;
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int nslice = blockIdx.x % p.nsl, mslot = blockIdx.x / p.nsl;
@@ -1358,13 +1390,16 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
   const int blocks = p.CIC / KB_CI;   // k-blocks of channels per chunk
   const uint32_t slab = p.npos * 16;
   const uint32_t b_smem = smem_u32(smem);
+  const uint64_t lo_part = SPLIT ? (uint64_t)(p.nkb * KBB >> 4) : 0;   // descriptor offset of w_lo
   const SsPipe pipe{p, smem_u32(Abase) + (uint32_t)(g * SS_STAGES * p.stage_bytes),
                     smem_u32(Abase - MBAR_BYTES) + 8 * SS_STAGES * g, first, step, nitems, p.CIC / QE};
   unsigned char* epi_buf = Abase + (size_t)(GROUPS * SS_STAGES * p.stage_bytes + g * EPI_BYTES);
-  float acc[WG_MB][WG_ACC];
+  // this thread's A-fragment rows (register-A layout: rows lg and lg + 8 of the warp's 16)
+  const uint32_t frag_off = (uint32_t)((wig * 16 + (lane >> 2)) * 16 + (lane & 3) * 4);
+  float acc[WG_MB][BNT / 2];
 
   if (leader)
-    for (int d = 0; d + 2 < SS_STAGES; ++d) pipe.issue(d);
+    for (int d = 0; d < SS_STAGES - IN_FLIGHT; ++d) pipe.issue(d);
   // Tile loop outside, chunk loop inside: the accumulators then never merge, at a loop
   // head, with values from the epilogue while wgmmas are in flight (ptxas would insert a
   // full wgmma wait on every chunk).
@@ -1375,34 +1410,70 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
       pipe.wait(q);
       // k-block (channel block cb, tap a, b) = the stage's quads 2cb, 2cb+1 shifted by a*Wq + b rows
       const uint32_t stage = pipe.stages + (q % SS_STAGES) * p.stage_bytes;
-      wgmma_fence();
-#pragma unroll 1
-      for (int cb = 0; cb < blocks; ++cb) {
-        const uint64_t bdesc0 = wgmma_desc(b_smem + (uint32_t)((chunk * blocks + cb) * T_ * T_) * KB_BYTES);
+      auto a_row0 = [&](int cb, int a, int b) { return stage + 2 * cb * slab + (uint32_t)((p.halo - a * p.Wq - b) * 16); };
+      const uint64_t b_chunk = wgmma_desc(b_smem + (uint32_t)(chunk * blocks * T_ * T_) * KBB);
+      auto b_desc = [&](int cb, int a, int b) { return b_chunk + (uint64_t)(((cb * T_ + a) * T_ + b) * (KBB >> 4)); };
+      if constexpr (SPLIT) {
+        // x_lo of the whole chunk (one k-block of channels: the host sets CIC = KB_CI here)
+        // for every tap and m64 block: 4 LDS each
+        uint32_t alo[TAPS * TAPS][WG_MB][4];
 #pragma unroll
-        for (int a = 0; a < T_; ++a)
+        for (int t = 0; t < TAPS * TAPS; ++t)
 #pragma unroll
-          for (int b = 0; b < T_; ++b) {
-            const uint64_t bdesc = bdesc0 + (uint64_t)((a * T_ + b) * (KB_BYTES >> 4));
-            const uint32_t a_row0 = stage + 2 * cb * slab + (uint32_t)((p.halo - a * p.Wq - b) * 16);
-#pragma unroll
-            for (int mb = 0; mb < WG_MB; ++mb)
-              wgmma_m64n128_ss<MODE>(acc[mb], wgmma_desc_a(a_row0 + mb * 64 * 16, slab), bdesc,
-                                     chunk > 0 || cb > 0 || a > 0 || b > 0);
+          for (int mb = 0; mb < WG_MB; ++mb) {
+            const uint32_t r = a_row0(0, t / TAPS, t % TAPS) + mb * 64 * 16 + frag_off;
+            alo[t][mb][0] = tf32_residual(lds32(r));
+            alo[t][mb][1] = tf32_residual(lds32(r + 8 * 16));
+            alo[t][mb][2] = tf32_residual(lds32(r + slab));
+            alo[t][mb][3] = tf32_residual(lds32(r + slab + 8 * 16));
           }
+        wgmma_fence();
+        // x_lo w_hi first and committed alone: the wait below then frees the registers
+        // while the chunk's two SS products are still on the tensor cores.
+#pragma unroll
+        for (int t = 0; t < TAPS * TAPS; ++t)
+#pragma unroll
+          for (int mb = 0; mb < WG_MB; ++mb)
+            wgmma_rs<MMA_MODE, BNT>(acc[mb], alo[t][mb], b_desc(0, t / TAPS, t % TAPS), chunk > 0 || t > 0);
+        wgmma_commit();
+#pragma unroll
+        for (int t = 0; t < TAPS * TAPS; ++t)
+#pragma unroll
+          for (int mb = 0; mb < WG_MB; ++mb) {
+            const uint64_t adesc = wgmma_desc_a(a_row0(0, t / TAPS, t % TAPS) + mb * 64 * 16, slab);
+            const uint64_t bdesc = b_desc(0, t / TAPS, t % TAPS);
+            wgmma_ss<MMA_MODE, BNT>(acc[mb], adesc, bdesc, 1);             // x_hi w_hi
+            wgmma_ss<MMA_MODE, BNT>(acc[mb], adesc, bdesc + lo_part, 1);   // x_hi w_lo
+          }
+        wgmma_commit();
+      } else {
+        wgmma_fence();
+#pragma unroll 1
+        for (int cb = 0; cb < blocks; ++cb) {
+#pragma unroll
+          for (int a = 0; a < T_; ++a)
+#pragma unroll
+            for (int b = 0; b < T_; ++b) {
+              const uint64_t bdesc = b_desc(cb, a, b);
+#pragma unroll
+              for (int mb = 0; mb < WG_MB; ++mb)
+                wgmma_ss<MMA_MODE, BNT>(acc[mb], wgmma_desc_a(a_row0(cb, a, b) + mb * 64 * 16, slab), bdesc,
+                                        chunk > 0 || cb > 0 || a > 0 || b > 0);
+            }
+        }
+        wgmma_commit();
       }
-      wgmma_commit();
-      wgmma_wait<2>();
-      // Every warp of the group is past wgmma_wait<2>: item q - 2's wgmmas are done, so its
-      // stage takes item q + SS_STAGES - 2.
+      wgmma_wait<IN_FLIGHT>();
+      // Every warp of the group is past the wait: item q - IN_FLIGHT's wgmmas are done, so
+      // its stage takes item q + SS_STAGES - IN_FLIGHT.
       group_bar(bar_id);
-      if (leader) pipe.issue(q + SS_STAGES - 2);
+      if (leader) pipe.issue(q + SS_STAGES - IN_FLIGHT);
     }
     wgmma_wait<0>();
 #pragma unroll
     for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
-    if (p.pairable) staged_epilogue<T>(p, acc, tab, m0, nslice, wig, lane, epi, epi_buf, bar_id);
-    else wgmma_epilogue<T>(p, acc, tab, m0, nslice, wig, lane, epi);
+    if (p.pairable) staged_epilogue<T, BNT>(p, acc, tab, m0, nslice, wig, lane, epi, epi_buf, bar_id);
+    else wgmma_epilogue<T, BNT>(p, acc, tab, m0, nslice, wig, lane, epi);
   }
 }
 
@@ -1515,17 +1586,21 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
       return true;
     };
     fast = false;
-    // SS path: the largest chunk (2 or 1 k-blocks of channels) whose stages fit.
+    // SS path: the largest chunk (2 or 1 k-blocks of channels) whose stages fit. Exact fp32
+    // keeps w_hi and w_lo resident in a 64-column slice and is built for T = 2 and one
+    // k-block per chunk (its x_lo fragments of a chunk are held in registers).
     const int halo = (p.T - 1) * (p.Wq + 1);
-    if (MODE != F32X3 && Mtot64 + halo + BM < (int64_t)INT32_MAX) {
-      for (int cic = 2 * KB_CI; cic >= KB_CI && !fast; cic -= KB_CI) {
+    const int ss_bn = MODE == F32X3 ? 64 : BN, parts = MODE == F32X3 ? 2 : 1;
+    if ((MODE != F32X3 || p.T == 2) && Mtot64 + halo + BM < (int64_t)INT32_MAX) {
+      for (int cic = MODE == F32X3 ? KB_CI : 2 * KB_CI; cic >= KB_CI && !fast; cic -= KB_CI) {
         const int cinp = round_up(Cin, cic), nkb = cinp / KB_CI * p.T * p.T;
         const int stage = cic / vpe * (BM + halo) * 16;
-        const int64_t tot = (int64_t)nkb * KB_BYTES + BN * (int64_t)sizeof(ColInfo) + MBAR_BYTES +
+        const int64_t tot = (int64_t)parts * nkb * ss_bn * 32 + ss_bn * (int64_t)sizeof(ColInfo) + MBAR_BYTES +
                             (int64_t)GROUPS * SS_STAGES * stage + (p.pairable ? GROUPS * EPI_BYTES : 0);
         if (tot <= max_smem) {
           p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
           p.stage_bytes = stage; p.halo = halo; p.npos = BM + halo; smem_total = (int)tot;
+          p.bn = ss_bn; p.bblocks = parts * nkb;
           fast = use_ss = true;
         }
       }
@@ -1568,7 +1643,8 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   }
   p.Mtot = (int)Mtot64;
   p.ntiles = (p.Mtot + BM - 1) / BM;
-  p.nsl = (Cout * S * S + BN - 1) / BN;
+  if (!use_ss) { p.bn = BN; p.bblocks = p.nkb; }
+  p.nsl = (Cout * S * S + p.bn - 1) / p.bn;
   const int nsm = prop->multiProcessorCount;
   // CTAs per N-slice: enough to cover the SMs, but no more than there are tile pairs.
   p.gm = std::max(1, std::min(nsm / p.nsl, (p.ntiles + GROUPS - 1) / GROUPS));
@@ -1582,26 +1658,29 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   p.fnvec = FastDiv(W * esz / (p.ldmode == 0 ? 16 : (p.ldmode == 1 ? 4 : esz)));
 
   // ---- one workspace: the repacked weights (tiny), then on the SS path the channels-last x ----
-  const int total_lanes = p.nsl * p.nkb * NPAIR * 32;
+  const int total_lanes = p.nsl * p.bblocks * p.bn * 2;   // uint4 of packed B
   const int quads = use_ss ? p.CIC / (16 / esz) * p.nchunk : 0;
   p.xg_rows = use_ss ? p.Mtot + p.halo + BM : 0;   // the last tile's stage reads rows up to ntiles * BM + halo
   auto work = torch::empty({((int64_t)total_lanes + (int64_t)quads * p.xg_rows) * 4}, x.options().dtype(torch::kInt32));
   uint4* bpack = reinterpret_cast<uint4*>(work.data_ptr());
   p.bpack = bpack;
   p.xg = bpack + total_lanes;
-  if constexpr (MODE != F32X3) {
-    if (use_ss || use_wgmma) {
-      const int row_blocks = (p.xg_rows + PREP_THREADS - 1) / PREP_THREADS, pre_blocks = row_blocks * quads;
-      prep_wgmma_kernel<MODE><<<pre_blocks + (total_lanes + PREP_THREADS - 1) / PREP_THREADS, PREP_THREADS, 0,
-                                stream>>>(p, const_cast<uint4*>(p.xg), bpack, row_blocks, pre_blocks, total_lanes);
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-      auto kernel = use_ss ? (p.T == 2 ? ct93_wgmma_ss_kernel<MODE, 2> : ct93_wgmma_ss_kernel<MODE, 0>)
-                           : (p.T == 2 ? ct93_wgmma_kernel<MODE, 2> : ct93_wgmma_kernel<MODE, 0>);
-      allow_max_smem(reinterpret_cast<const void*>(kernel), dev, max_smem);
-      kernel<<<p.nsl * p.gm, THREADS, smem_total, stream>>>(p);
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-      return out;
+  if (use_ss || use_wgmma) {
+    const int row_blocks = (p.xg_rows + PREP_THREADS - 1) / PREP_THREADS, pre_blocks = row_blocks * quads;
+    prep_wgmma_kernel<MODE><<<pre_blocks + (total_lanes + PREP_THREADS - 1) / PREP_THREADS, PREP_THREADS, 0,
+                              stream>>>(p, const_cast<uint4*>(p.xg), bpack, row_blocks, pre_blocks, total_lanes);
+    C10_CUDA_KERNEL_LAUNCH_CHECK();
+    void (*kernel)(const Params);
+    if constexpr (MODE == F32X3) {
+      kernel = ct93_wgmma_ss_kernel<MODE, 2, 64>;   // use_ss only (T == 2)
+    } else {
+      kernel = use_ss ? (p.T == 2 ? ct93_wgmma_ss_kernel<MODE, 2, BN> : ct93_wgmma_ss_kernel<MODE, 0, BN>)
+                      : (p.T == 2 ? ct93_wgmma_kernel<MODE, 2> : ct93_wgmma_kernel<MODE, 0>);
     }
+    allow_max_smem(reinterpret_cast<const void*>(kernel), dev, max_smem);
+    kernel<<<p.nsl * p.gm, THREADS, smem_total, stream>>>(p);
+    C10_CUDA_KERNEL_LAUNCH_CHECK();
+    return out;
   }
   pack_b_kernel<MODE, T><<<(total_lanes + 255) / 256, 256, 0, stream>>>(
       (const T*)p.w, bpack, Cin, Cout, K, S, p.T, p.nkb, total_lanes);
@@ -1646,40 +1725,42 @@ torch::Tensor ct93_forward(torch::Tensor x, torch::Tensor w, c10::optional<torch
 
 
 
-def _wgmma_m64n128_source():
-    """The m64n128 wgmma wrappers (A from registers or by descriptor, B by descriptor): 64 accumulator operands each."""
-    regs = ", ".join(f"%{i}" for i in range(64))
-    outs = ", ".join(f'"+f"(d[{i}])' for i in range(64))
+def _wgmma_source():
+    """wgmma wrappers for m64 x N (N = 64, 128): A from registers (wgmma_rs) or by descriptor
+    (wgmma_ss), B by descriptor, N / 2 accumulator operands per thread."""
     variants = {"TF32": ("k8", "tf32", ""), "BF16": ("k16", "bf16", ", 0"), "F16": ("k16", "f16", ", 0")}
+    decls = ("template <int MODE, int N> __device__ __forceinline__ void wgmma_rs(float (&d)[N / 2], "
+             "const uint32_t (&a)[4], uint64_t desc, int scale_d);\n"
+             "template <int MODE, int N> __device__ __forceinline__ void wgmma_ss(float (&d)[N / 2], "
+             "uint64_t adesc, uint64_t bdesc, int scale_d);\n")
     body = []
-    for mode, (k, ty, trans_b) in variants.items():
-        body.append(
-            f"template <> __device__ __forceinline__ void wgmma_m64n128<{mode}>(float (&d)[WG_ACC], "
-            "const uint32_t (&a)[4], uint64_t desc, int scale_d) {\n"
-            f'  asm volatile("{{\\n.reg .pred p;\\nsetp.ne.b32 p, %68, 0;\\n"\n'
-            f'               "wgmma.mma_async.sync.aligned.m64n128{k}.f32.{ty}.{ty} {{{regs}}}, '
-            f'{{%64, %65, %66, %67}}, %69, p, 1, 1{trans_b};\\n}}\\n"\n'
-            f"               : {outs}\n"
-            '               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(scale_d), "l"(desc));\n}\n')
-    decl = ("template <int MODE> __device__ __forceinline__ void wgmma_m64n128(float (&d)[WG_ACC], "
-            "const uint32_t (&a)[4], uint64_t desc, int scale_d);\n")
-    # both operands from shared memory (K-major; the 16-bit forms take no-transpose flags)
-    ss_decl = ("template <int MODE> __device__ __forceinline__ void wgmma_m64n128_ss(float (&d)[WG_ACC], "
-               "uint64_t adesc, uint64_t bdesc, int scale_d);\n")
-    for mode, (k, ty, trans_b) in variants.items():
-        trans = "" if mode == "TF32" else ", 0, 0"
-        body.append(
-            f"template <> __device__ __forceinline__ void wgmma_m64n128_ss<{mode}>(float (&d)[WG_ACC], "
-            "uint64_t adesc, uint64_t bdesc, int scale_d) {\n"
-            f'  asm volatile("{{\\n.reg .pred p;\\nsetp.ne.b32 p, %66, 0;\\n"\n'
-            f'               "wgmma.mma_async.sync.aligned.m64n128{k}.f32.{ty}.{ty} {{{regs}}}, '
-            f'%64, %65, p, 1, 1{trans};\\n}}\\n"\n'
-            f"               : {outs}\n"
-            '               : "l"(adesc), "l"(bdesc), "r"(scale_d));\n}\n')
-    return decl + ss_decl + "".join(body)
+    for n in (64, 128):
+        nacc = n // 2
+        regs = ", ".join(f"%{i}" for i in range(nacc))
+        outs = ", ".join(f'"+f"(d[{i}])' for i in range(nacc))
+        for mode, (k, ty, trans_b) in variants.items():
+            # the 16-bit forms take transpose flags: B (register-A form), or A and B (SS form)
+            trans_ss = "" if mode == "TF32" else ", 0, 0"
+            body.append(
+                f"template <> __device__ __forceinline__ void wgmma_rs<{mode}, {n}>(float (&d)[{nacc}], "
+                "const uint32_t (&a)[4], uint64_t desc, int scale_d) {\n"
+                f'  asm volatile("{{\\n.reg .pred p;\\nsetp.ne.b32 p, %{nacc + 4}, 0;\\n"\n'
+                f'               "wgmma.mma_async.sync.aligned.m64n{n}{k}.f32.{ty}.{ty} {{{regs}}}, '
+                f'{{%{nacc}, %{nacc + 1}, %{nacc + 2}, %{nacc + 3}}}, %{nacc + 5}, p, 1, 1{trans_b};\\n}}\\n"\n'
+                f"               : {outs}\n"
+                '               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(scale_d), "l"(desc));\n}\n')
+            body.append(
+                f"template <> __device__ __forceinline__ void wgmma_ss<{mode}, {n}>(float (&d)[{nacc}], "
+                "uint64_t adesc, uint64_t bdesc, int scale_d) {\n"
+                f'  asm volatile("{{\\n.reg .pred p;\\nsetp.ne.b32 p, %{nacc + 2}, 0;\\n"\n'
+                f'               "wgmma.mma_async.sync.aligned.m64n{n}{k}.f32.{ty}.{ty} {{{regs}}}, '
+                f'%{nacc}, %{nacc + 1}, p, 1, 1{trans_ss};\\n}}\\n"\n'
+                f"               : {outs}\n"
+                '               : "l"(adesc), "l"(bdesc), "r"(scale_d));\n}\n')
+    return decls + "".join(body)
 
 
-_CUDA_SRC = _CUDA_SRC.replace("//@WGMMA_M64N128@", _wgmma_m64n128_source())
+_CUDA_SRC = _CUDA_SRC.replace("//@WGMMA@", _wgmma_source())
 
 _ext = None
 
@@ -1689,7 +1770,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v10h",
+            name="ct93_fused_implicit_gemm_v12",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
