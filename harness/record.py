@@ -51,6 +51,8 @@ class Result:
 
 
 COLUMNS = [f.name for f in fields(Result) if f.name != "detail"]
+# Read back as text: a short commit hash such as 412e601 would otherwise parse as a float.
+TEXT_COLUMNS = [f.name for f in fields(Result) if f.type == "str"] + ["flags"]
 
 
 def write_record(result: Result, runs_dir: Path) -> Path:
@@ -80,8 +82,8 @@ def upsert_leaderboard(results: list, csv_path: Path) -> pd.DataFrame:
 
 
 def read_leaderboard(csv_path: Path) -> pd.DataFrame:
-    """The leaderboard CSV, its key columns read as text."""
-    return pd.read_csv(csv_path, dtype={k: str for k in KEY})
+    """The leaderboard CSV, its text columns (keys, status, commit, ...) read as text."""
+    return pd.read_csv(csv_path, dtype={k: str for k in TEXT_COLUMNS})
 
 
 def git_commit(root: Path) -> str:

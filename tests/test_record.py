@@ -2,7 +2,7 @@ import math
 
 import pandas as pd
 
-from harness.record import COLUMNS, Result, upsert_leaderboard
+from harness.record import COLUMNS, Result, read_leaderboard, upsert_leaderboard
 
 
 def result(solution, status="ok", median=1.0, dtype="fp32"):
@@ -28,3 +28,13 @@ def test_nan_fields_round_trip(tmp_path):
     upsert_leaderboard([result("z")], csv)
     table = pd.read_csv(csv)
     assert math.isnan(table[table.solution == "x"].iloc[0].median_ms) and len(table) == 2
+
+
+def test_commit_hashes_that_look_like_numbers_stay_text(tmp_path):
+    csv = tmp_path / "leaderboard.csv"
+    first, second = result("x"), result("y")
+    first.git_commit, second.git_commit = "412e601", "1234567"
+    upsert_leaderboard([first], csv)
+    upsert_leaderboard([second], csv)   # reads the first row back before writing
+    table = read_leaderboard(csv).set_index("solution")
+    assert table.loc["x", "git_commit"] == "412e601" and table.loc["y", "git_commit"] == "1234567"
