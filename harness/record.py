@@ -86,9 +86,19 @@ def read_leaderboard(csv_path: Path) -> pd.DataFrame:
     return pd.read_csv(csv_path, dtype={k: str for k in TEXT_COLUMNS})
 
 
+# The paths whose content decides an evaluation (not results/, which every run rewrites).
+EVALUATED_PATHS = ["harness", "problems", "solutions", "configs", "run.py"]
+
+
 def git_commit(root: Path) -> str:
+    """HEAD's short hash; with "-dirty" when tracked files under EVALUATED_PATHS differ from HEAD,
+    so a row never names a commit whose tree was not the one evaluated. "" outside a git checkout."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10).stdout.strip()
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
-                              text=True, timeout=10).stdout.strip()
+        head = git("rev-parse", "--short", "HEAD")
+        if head and git("status", "--porcelain", "--untracked-files=no", "--", *(":/" + p for p in EVALUATED_PATHS)):
+            head += "-dirty"
+        return head
     except (OSError, subprocess.TimeoutExpired):
         return ""

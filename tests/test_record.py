@@ -1,8 +1,10 @@
 import math
+import subprocess
 
 import pandas as pd
+import pytest
 
-from harness.record import COLUMNS, Result, read_leaderboard, upsert_leaderboard
+from harness.record import COLUMNS, Result, git_commit, read_leaderboard, upsert_leaderboard
 
 
 def result(solution, status="ok", median=1.0, dtype="fp32"):
@@ -38,3 +40,26 @@ def test_commit_hashes_that_look_like_numbers_stay_text(tmp_path):
     upsert_leaderboard([second], csv)   # reads the first row back before writing
     table = read_leaderboard(csv).set_index("solution")
     assert table.loc["x", "git_commit"] == "412e601" and table.loc["y", "git_commit"] == "1234567"
+
+
+def test_commit_is_marked_dirty_when_evaluated_files_differ_from_head(tmp_path):
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+    try:
+        git("init", "-q")
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("needs git")
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / "s.py").write_text("a = 1\n")
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "leaderboard.csv").write_text("x\n")
+    git("add", ".")
+    git("commit", "-q", "-m", "c")
+    clean = git_commit(tmp_path)
+    assert clean and not clean.endswith("-dirty")
+    (tmp_path / "results" / "leaderboard.csv").write_text("y\n")   # results are rewritten by every run
+    assert git_commit(tmp_path) == clean
+    (tmp_path / "solutions" / "s.py").write_text("a = 2\n")
+    assert git_commit(tmp_path) == clean + "-dirty"
+    assert git_commit(tmp_path / "solutions").endswith("-dirty")   # any directory of the checkout
