@@ -1691,7 +1691,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   if (use_ss || use_wgmma) {
     const int row_blocks = (p.xg_rows + PREP_THREADS - 1) / PREP_THREADS, pre_blocks = row_blocks * quads;
     prep_wgmma_kernel<MODE><<<pre_blocks + (total_lanes + PREP_THREADS - 1) / PREP_THREADS, PREP_THREADS, 0,
-                              stream>>>(p, const_cast<uint4*>(p.xg), bpack, row_blocks, pre_blocks, total_lanes);
+                              stream>>>(p, bpack + total_lanes, bpack, row_blocks, pre_blocks, total_lanes);
     C10_CUDA_KERNEL_LAUNCH_CHECK();
     void (*kernel)(const Params);
     if constexpr (MODE == F32X3) {
