@@ -764,7 +764,8 @@ constexpr int WG_ACC = BN / 2;     // fp32 accumulators per thread per m64 x BN 
 //   byte(kb, n, kbyte) = kb * (bn * 32) + (n / 8) * 256 + (kbyte / 16) * 128 + (n % 8) * 16 + kbyte % 16
 // Descriptor: leading (K) core-matrix offset 128 B, stride (N) core-matrix offset 256 B.
 // Exact fp32 (F32X3) stores each weight as two TF32 parts, w = hi + lo: block 2 kb of a slice
-// holds hi, block 2 kb + 1 lo, so that the pair is one 2 bn-column block [hi | lo]. (Vector idx of the packed B; run by prep_wgmma_kernel.)
+// holds hi, block 2 kb + 1 lo, so that the pair is one 2 bn-column block [hi | lo].
+// (Vector idx of the packed B; run by prep_wgmma_kernel.)
 template <int MODE, typename WT>
 __device__ __forceinline__ void pack_b_wgmma_vec(const WT* __restrict__ w, uint4* __restrict__ out, int Cin, int Cout,
                                                  int K, int S, int T_, int nkb, int bn, int bblocks, int idx) {
@@ -1366,7 +1367,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
   constexpr int KB_CI = Traits<MODE>::KB_CI;
   constexpr int QE = 16 / (int)sizeof(T);
   constexpr int KBB = BNT * 32 * (SPLIT ? 2 : 1);   // packed B bytes per k-block ([w_hi | w_lo] for F32X3)
-  const size_t b_bytes = (size_t)p.bblocks * BNT * 32;
+  const size_t b_bytes = (size_t)p.bblocks * BNT * 32;   // resident B (bblocks counts BNT-column blocks)
   // F32X3 accumulates x_hi [w_hi | w_lo] in one m64 x 2 BNT product; x_lo w_hi goes to the w_hi half
   constexpr int ACC = SPLIT ? BNT : BNT / 2;
   static_assert(!SPLIT || TAPS > 0, "exact fp32 keeps a chunk's x_lo fragments in registers");
@@ -1419,7 +1420,9 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
       pipe.wait(q);
       // k-block (channel block cb, tap a, b) = the stage's quads 2cb, 2cb+1 shifted by a*Wq + b rows
       const uint32_t stage = pipe.stages + (q % SS_STAGES) * p.stage_bytes;
-      auto a_row0 = [&](int cb, int a, int b) { return stage + 2 * cb * slab + (uint32_t)((p.halo - a * p.Wq - b) * 16); };
+      auto a_row0 = [&](int cb, int a, int b) {
+        return stage + 2 * cb * slab + (uint32_t)((p.halo - a * p.Wq - b) * 16);
+      };
       const uint64_t b_chunk = wgmma_desc(b_smem + (uint32_t)(chunk * blocks * T_ * T_) * KBB);
       auto b_desc = [&](int cb, int a, int b) { return b_chunk + (uint64_t)(((cb * T_ + a) * T_ + b) * (KBB >> 4)); };
       if constexpr (SPLIT) {
