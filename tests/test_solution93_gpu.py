@@ -7,7 +7,7 @@ register-A wgmma kernel (shapes whose SS stages do not fit); the mma.sync kernel
 fp32 (T != 2) with its bulk-copy and 4-byte cp.async loaders; T = 1, 2, 3 taps; bf16.
 Inputs are scaled normals, so the min/GELU branch is exercised (torch.rand inputs make
 almost every output 0), and the output memory is poisoned with NaN first, so an unwritten
-element fails.
+element fails. One shape has more than 2**31 output elements (64-bit output offsets).
 """
 import importlib.util
 from pathlib import Path
@@ -110,6 +110,36 @@ def test_bf16_matches_float64_reference(modules, geometry):
     assert out.dtype == torch.bfloat16 and not out.isnan().any()
     err = (out.double() - expected).abs().max().item() / (expected.abs().max().item() + 1e-6)
     assert err <= 3e-2, f"bf16: max error {err:.2e} of the output scale"
+
+
+@pytest.mark.parametrize("dtype, mode, tol", [(torch.float32, "tf32", 5e-3), (torch.float32, "exact", 2e-5),
+                                             (torch.bfloat16, "tf32", 3e-2)])
+def test_output_over_2_pow_31_elements(modules, dtype, mode, tol):
+    """64-bit output offsets: images whose elements lie past index 2**31, and the one that straddles it."""
+    cin, cout, h, w, k, s = 8, 128, 64, 64, 4, 2
+    per_image = cout * ((h - 1) * s + k) * ((w - 1) * s + k)
+    batch = 2**31 // per_image + 2
+    numel = batch * per_image
+    out_bytes = numel * torch.tensor([], dtype=dtype).element_size()
+    if torch.cuda.mem_get_info()[0] < 2.5 * out_bytes:
+        pytest.skip(f"needs {2.5 * out_bytes / 2**30:.0f} GiB of free GPU memory")
+    ref, new = _pair(modules, cin, cout, k, s, dtype=dtype)
+    torch.manual_seed(3)
+    x = (torch.randn(batch, cin, h, w, device="cuda") * 4).to(dtype)
+    # Poison a free block of the output's size, which the allocator then hands to the output.
+    torch.full((numel,), float("nan"), dtype=dtype, device="cuda")
+    out = _run_with_tf32(new, x, allow_tf32=(mode == "tf32"))
+    assert out.numel() > 2**31 and out.dtype == dtype
+    ref64 = ref.double()
+    straddling = 2**31 // per_image
+    for first in (0, straddling, batch - 1):
+        images = slice(first, first + 1)
+        with torch.no_grad():
+            expected = ref64(x[images].double())
+        got = out[images].double()
+        assert not got.isnan().any(), f"image {first}: unwritten (poisoned) or NaN output"
+        err = (got - expected).abs().max().item() / (expected.abs().max().item() + 1e-6)
+        assert err <= tol, f"image {first}: max error {err:.2e} of the output scale (limit {tol:.0e})"
 
 
 @pytest.mark.parametrize("mode, tol", [("tf32", 1e-2), ("exact", 1e-4)])
