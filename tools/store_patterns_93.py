@@ -4,9 +4,18 @@ Writes the v0.1 output (128 x 128 x 130 x 130 fp32, NCHW) with the fused kernel'
 walk, changing only which addresses the lanes of one 8-byte warp store cover; checks the whole
 output and prints the median time per pattern (see the perf log next to the kernel).
 
-Usage: python3 tools/store_patterns_93.py [PATTERN ...]   (default: all, 0-6)
+Usage: python3 tools/store_patterns_93.py [PATTERN ...]   (default: all, 0-9)
   0 linear, 1 wgmma fragment order, 2 per-warp transpose, 3 per-group 32 positions of one row,
-  4 fragment order with late neighbours, 5 per-co memory order, 6 per-co 32-byte-aligned windows
+  4 fragment order with late neighbours, 5 per-co memory order, 6 per-co 32-byte-aligned windows,
+  7 TMA tensor stores of two 64-element parts of each row pair (+ 2 elements by plain stores),
+  8 TMA tensor stores of whole row pairs,
+  9 TMA tensor stores split by phase row: a CTA owns one ph and 64 co; ph 0 stores elements
+    [0, 64), ph 1 elements [66, 130) (both 16-byte aligned), each + 1 element by a plain store
+Patterns 7-9 view the output as 8-byte elements (one row pair 2i, 2i+1 is 130 of them,
+1040 bytes): TMA needs strides that are multiples of 16 bytes, and a 130-float row is 520. A box
+must also start 16-byte aligned: a part starting at element 65 (the second row) faults with an
+illegal instruction. The group's threads write each round's values to shared memory (two
+buffers per group), then one thread issues the stores. Tile t = phase rows 2t, 2t + 1.
 """
 import sys
 
@@ -16,6 +25,8 @@ from torch.utils.cpp_extension import load_inline
 CUDA_SRC = r"""
 #include <torch/extension.h>
 #include <cuda_runtime.h>
+#include <cuda.h>
+#include <cudaTypedefs.h>
 constexpr int NB=128, CO=128, HQ=65, WQ=65, OH=130, OW=130;
 constexpr int M = NB*HQ*WQ;
 constexpr int BM = 128;
@@ -107,6 +118,91 @@ __global__ void __launch_bounds__(256,1) k(float* out) {
   }
 }
 
+// ---- TMA-store patterns: tile t = phase rows v = 2t, 2t + 1 (v = n * HQ + i); per round 8 co ----
+__device__ __forceinline__ uint32_t smem_u32(const void* p) { return (uint32_t)__cvta_generic_to_shared(p); }
+__device__ __forceinline__ void bar_sync(int id) { asm volatile("bar.sync %0, 128;" ::"r"(id) : "memory"); }
+
+template<int PAT>
+__global__ void __launch_bounds__(256,1) tma_k(float* out, const __grid_constant__ CUtensorMap map) {
+  constexpr bool PARTS = PAT == 7;              // elements [0, 64) and [64, 128) by TMA, 128 and 129 by plain stores
+  constexpr bool PH_SPLIT = PAT == 9;
+  constexpr int QB = PAT == 8 ? 130 : 64;       // 8-byte elements per box row
+  constexpr int NBOX = PARTS ? 4 : 2;           // boxes per round: (row, part) or row
+  constexpr int Q1 = 64;                        // the second part's first element (16-byte aligned)
+  constexpr int BOX_BYTES = 8 * QB * 8;         // [8 co][QB]
+  constexpr int BUF = NBOX * BOX_BYTES;
+  constexpr int ROUNDS = PH_SPLIT ? 8 : 4;      // 8 co per round: 64 or 32 co per CTA
+  extern __shared__ __align__(128) unsigned char sm[];
+  const int tid = threadIdx.x & 127, grp = threadIdx.x >> 7;
+  const int nslice = blockIdx.x & 3, mrow = blockIdx.x >> 2, nrows = gridDim.x >> 2;
+  const int qph = PH_SPLIT ? (nslice & 1) * 66 : 0;   // PH_SPLIT: the CTA's first element
+  unsigned char* gbuf = sm + grp * 2 * BUF;
+  int round = 0;
+  for (int t = mrow*2 + grp; t < NB*HQ/2; t += nrows*2) {
+    for (int rd = 0; rd < ROUNDS; ++rd, ++round) {
+      float2* buf = reinterpret_cast<float2*>(gbuf + (round & 1) * BUF);
+      // the buffer's previous stores (two rounds back) must have read shared memory
+      if (tid == 0) asm volatile("cp.async.bulk.wait_group.read 1;" ::: "memory");
+      bar_sync(1 + grp);
+      const int co0 = (PH_SPLIT ? (nslice >> 1)*64 : nslice*32) + rd*8;
+      for (int e = tid; e < NBOX*8*QB; e += 128) {
+        const int box = e / (8*QB), r = e % (8*QB), c = r / QB, q = r % QB;
+        const int row = PARTS ? box >> 1 : box, qq = (PARTS ? (box & 1)*Q1 : qph) + q;
+        const int v = 2*t + row, n = v / HQ, i = v % HQ, ph = qq / 65, j = qq % 65;
+        const long long idx = ((long long)(n*CO + co0 + c)*OH + 2*i + ph)*OW + 2*j;
+        buf[e] = make_float2((float)(idx & 0xFFFFF), (float)((idx+1) & 0xFFFFF));
+      }
+      asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+      bar_sync(1 + grp);
+      if (tid == 0) {
+        for (int box = 0; box < NBOX; ++box) {
+          const int row = PARTS ? box >> 1 : box, q0 = PARTS ? (box & 1)*Q1 : qph;
+          const int v = 2*t + row, n = v / HQ, i = v % HQ;
+          asm volatile("cp.async.bulk.tensor.4d.global.shared::cta.bulk_group [%0, {%1, %2, %3, %4}], [%5];"
+                       :: "l"(&map), "r"(q0), "r"(i), "r"(co0), "r"(n), "r"(smem_u32(buf) + box*BOX_BYTES) : "memory");
+        }
+        asm volatile("cp.async.bulk.commit_group;" ::: "memory");
+      }
+      if ((PARTS && tid < 32) || (PH_SPLIT && tid < 16)) {   // elements outside the boxes: 2 rows x 8 co x 2 or 1
+        const int row = PARTS ? tid >> 4 : tid >> 3, c = PARTS ? (tid >> 1) & 7 : tid & 7;
+        const int qq = PARTS ? 128 + (tid & 1) : (nslice & 1 ? 65 : 64);
+        const int v = 2*t + row, n = v / HQ, i = v % HQ, ph = qq / 65, j = qq % 65;
+        const long long idx = ((long long)(n*CO + co0 + c)*OH + 2*i + ph)*OW + 2*j;
+        *reinterpret_cast<float2*>(out + idx) = make_float2((float)(idx & 0xFFFFF), (float)((idx+1) & 0xFFFFF));
+      }
+    }
+  }
+  if (tid == 0) asm volatile("cp.async.bulk.wait_group 0;" ::: "memory");
+}
+
+// out as 8-byte elements: (q of a row pair, i, co, n)
+static CUtensorMap pair_map(float* out, int box_q) {
+  static PFN_cuTensorMapEncodeTiled_v12000 encode = [] {
+    void* fn = nullptr;
+    cudaDriverEntryPointQueryResult q;
+    TORCH_CHECK(cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &fn, 12000, cudaEnableDefault, &q) ==
+                cudaSuccess && q == cudaDriverEntryPointSuccess, "cuTensorMapEncodeTiled not found");
+    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(fn);
+  }();
+  CUtensorMap map;
+  const cuuint64_t dims[4] = {130, HQ, CO, NB};
+  const cuuint64_t strides[3] = {1040, (cuuint64_t)OH*OW*4, (cuuint64_t)CO*OH*OW*4};
+  const cuuint32_t box[4] = {(cuuint32_t)box_q, 1, 8, 1};
+  const cuuint32_t estr[4] = {1, 1, 1, 1};
+  TORCH_CHECK(encode(&map, CU_TENSOR_MAP_DATA_TYPE_FLOAT64, 4, out, dims, strides, box, estr,
+                     CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE, CU_TENSOR_MAP_L2_PROMOTION_NONE,
+                     CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS, "tensor map encoding failed");
+  return map;
+}
+
+template<int PAT>
+static void launch_tma(float* out, int grid) {
+  constexpr int smem = 2 * 2 * (PAT == 7 ? 4 * 8 * 64 * 8 : PAT == 8 ? 2 * 8 * 130 * 8 : 2 * 8 * 64 * 8);
+  static bool attr = false;
+  if (!attr) { cudaFuncSetAttribute(tma_k<PAT>, cudaFuncAttributeMaxDynamicSharedMemorySize, smem); attr = true; }
+  tma_k<PAT><<<grid, 256, smem>>>(out, pair_map(out, PAT == 8 ? 130 : 64));
+}
+
 __global__ void lin(float* out, long long n2) {
   long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
   long long stride = (long long)gridDim.x * blockDim.x;
@@ -126,6 +222,9 @@ void run(torch::Tensor out, int pat, int grid) {
     case 4: k<4><<<grid, 256>>>(p); break;
     case 5: k<5><<<grid, 256>>>(p); break;
     case 6: k<6><<<grid, 256>>>(p); break;
+    case 7: launch_tma<7>(p, grid); break;
+    case 8: launch_tma<8>(p, grid); break;
+    case 9: launch_tma<9>(p, grid); break;
   }
 }
 """
@@ -137,7 +236,7 @@ def main():
                       extra_cuda_cflags=["-O3", "-gencode=arch=compute_90a,code=sm_90a"])
     out = torch.empty(128 * 128 * 130 * 130, device="cuda")
     expected = (torch.arange(out.numel(), device="cuda") & 0xFFFFF).float()
-    for pat in [int(a) for a in sys.argv[1:]] or [0, 1, 2, 3, 4, 5, 6]:
+    for pat in [int(a) for a in sys.argv[1:]] or [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]:
         grid = 132 * 8 if pat == 0 else 132   # pattern 0 is a plain grid-stride loop
         out.fill_(float("nan"))
         mod.run(out, pat, grid)
