@@ -32,14 +32,18 @@ constexpr int M = NB*HQ*WQ;
 constexpr int BM = 128;
 constexpr int MT = (M + BM - 1) / BM;
 
+// The value every pattern writes at flat index idx (and idx + 1): the check recomputes it.
+__device__ __forceinline__ float2 value_pair(long long idx) {
+  return make_float2((float)(idx & 0xFFFFF), (float)((idx+1) & 0xFFFFF));
+}
+
 __device__ __forceinline__ void put(float* out, int m, int pair, int nslice) {
   if (m >= M) return;
   int n = m / (HQ*WQ), rem = m % (HQ*WQ), i = rem / WQ, j = rem % WQ;
   int p = nslice*64 + pair;
   int co = p >> 1, ph = p & 1;
   long long idx = ((long long)(n*CO + co)*OH + 2*i+ph)*OW + 2*j;
-  float2 v = make_float2((float)(idx & 0xFFFFF), (float)((idx+1) & 0xFFFFF));
-  *reinterpret_cast<float2*>(out + idx) = v;
+  *reinterpret_cast<float2*>(out + idx) = value_pair(idx);
 }
 
 template<int PAT>
@@ -107,8 +111,7 @@ __global__ void __launch_bounds__(256,1) k(float* out) {
             int oh = off / OW, ow = off % OW;
             int pos = (oh >> 1)*WQ + (ow >> 1) + n*HQ*WQ;
             if (a >= A0 && a < A1 && pos >= ma && pos < mb) {
-              float2 v = make_float2((float)(a & 0xFFFFF), (float)((a+1) & 0xFFFFF));
-              *reinterpret_cast<float2*>(out + a) = v;
+              *reinterpret_cast<float2*>(out + a) = value_pair(a);
             }
           }
           ra = mb - m0;
@@ -122,15 +125,30 @@ __global__ void __launch_bounds__(256,1) k(float* out) {
 __device__ __forceinline__ uint32_t smem_u32(const void* p) { return (uint32_t)__cvta_generic_to_shared(p); }
 __device__ __forceinline__ void bar_sync(int id) { asm volatile("bar.sync %0, 128;" ::"r"(id) : "memory"); }
 
+// Box geometry of TMA pattern PAT, shared by the kernel and its launch.
+template<int PAT>
+struct TmaPattern {
+  static constexpr bool PARTS = PAT == 7;       // elements [0, 64) and [64, 128) by TMA, 128 and 129 by plain stores
+  static constexpr bool PH_SPLIT = PAT == 9;
+  static constexpr int QB = PAT == 8 ? 130 : 64;   // 8-byte elements per box row
+  static constexpr int NBOX = PARTS ? 4 : 2;    // boxes per round: (row, part) or row
+  static constexpr int BOX_BYTES = 8 * QB * 8;  // [8 co][QB]
+  static constexpr int BUF = NBOX * BOX_BYTES;
+  static constexpr int SMEM = 2 * 2 * BUF;      // two buffers for each of the two groups
+};
+
+// Flat output index of element qq of the row pair of phase row v = 2t + row, channel co.
+__device__ __forceinline__ long long pair_index(int t, int row, int co, int qq) {
+  const int v = 2*t + row, n = v / HQ, i = v % HQ, ph = qq / 65, j = qq % 65;
+  return ((long long)(n*CO + co)*OH + 2*i + ph)*OW + 2*j;
+}
+
 template<int PAT>
 __global__ void __launch_bounds__(256,1) tma_k(float* out, const __grid_constant__ CUtensorMap map) {
-  constexpr bool PARTS = PAT == 7;              // elements [0, 64) and [64, 128) by TMA, 128 and 129 by plain stores
-  constexpr bool PH_SPLIT = PAT == 9;
-  constexpr int QB = PAT == 8 ? 130 : 64;       // 8-byte elements per box row
-  constexpr int NBOX = PARTS ? 4 : 2;           // boxes per round: (row, part) or row
+  using P = TmaPattern<PAT>;
+  constexpr bool PARTS = P::PARTS, PH_SPLIT = P::PH_SPLIT;
+  constexpr int QB = P::QB, NBOX = P::NBOX, BOX_BYTES = P::BOX_BYTES, BUF = P::BUF;
   constexpr int Q1 = 64;                        // the second part's first element (16-byte aligned)
-  constexpr int BOX_BYTES = 8 * QB * 8;         // [8 co][QB]
-  constexpr int BUF = NBOX * BOX_BYTES;
   constexpr int ROUNDS = PH_SPLIT ? 8 : 4;      // 8 co per round: 64 or 32 co per CTA
   extern __shared__ __align__(128) unsigned char sm[];
   const int tid = threadIdx.x & 127, grp = threadIdx.x >> 7;
@@ -148,9 +166,7 @@ __global__ void __launch_bounds__(256,1) tma_k(float* out, const __grid_constant
       for (int e = tid; e < NBOX*8*QB; e += 128) {
         const int box = e / (8*QB), r = e % (8*QB), c = r / QB, q = r % QB;
         const int row = PARTS ? box >> 1 : box, qq = (PARTS ? (box & 1)*Q1 : qph) + q;
-        const int v = 2*t + row, n = v / HQ, i = v % HQ, ph = qq / 65, j = qq % 65;
-        const long long idx = ((long long)(n*CO + co0 + c)*OH + 2*i + ph)*OW + 2*j;
-        buf[e] = make_float2((float)(idx & 0xFFFFF), (float)((idx+1) & 0xFFFFF));
+        buf[e] = value_pair(pair_index(t, row, co0 + c, qq));
       }
       asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
       bar_sync(1 + grp);
@@ -166,9 +182,8 @@ __global__ void __launch_bounds__(256,1) tma_k(float* out, const __grid_constant
       if ((PARTS && tid < 32) || (PH_SPLIT && tid < 16)) {   // elements outside the boxes: 2 rows x 8 co x 2 or 1
         const int row = PARTS ? tid >> 4 : tid >> 3, c = PARTS ? (tid >> 1) & 7 : tid & 7;
         const int qq = PARTS ? 128 + (tid & 1) : (nslice & 1 ? 65 : 64);
-        const int v = 2*t + row, n = v / HQ, i = v % HQ, ph = qq / 65, j = qq % 65;
-        const long long idx = ((long long)(n*CO + co0 + c)*OH + 2*i + ph)*OW + 2*j;
-        *reinterpret_cast<float2*>(out + idx) = make_float2((float)(idx & 0xFFFFF), (float)((idx+1) & 0xFFFFF));
+        const long long idx = pair_index(t, row, co0 + c, qq);
+        *reinterpret_cast<float2*>(out + idx) = value_pair(idx);
       }
     }
   }
@@ -197,10 +212,10 @@ static CUtensorMap pair_map(float* out, int box_q) {
 
 template<int PAT>
 static void launch_tma(float* out, int grid) {
-  constexpr int smem = 2 * 2 * (PAT == 7 ? 4 * 8 * 64 * 8 : PAT == 8 ? 2 * 8 * 130 * 8 : 2 * 8 * 64 * 8);
+  using P = TmaPattern<PAT>;
   static bool attr = false;
-  if (!attr) { cudaFuncSetAttribute(tma_k<PAT>, cudaFuncAttributeMaxDynamicSharedMemorySize, smem); attr = true; }
-  tma_k<PAT><<<grid, 256, smem>>>(out, pair_map(out, PAT == 8 ? 130 : 64));
+  if (!attr) { cudaFuncSetAttribute(tma_k<PAT>, cudaFuncAttributeMaxDynamicSharedMemorySize, P::SMEM); attr = true; }
+  tma_k<PAT><<<grid, 256, P::SMEM>>>(out, pair_map(out, P::QB));
 }
 
 __global__ void lin(float* out, long long n2) {
@@ -208,7 +223,7 @@ __global__ void lin(float* out, long long n2) {
   long long stride = (long long)gridDim.x * blockDim.x;
   for (; i < n2; i += stride) {
     long long idx = 2*i;
-    *reinterpret_cast<float2*>(out + idx) = make_float2((float)(idx & 0xFFFFF), (float)((idx+1) & 0xFFFFF));
+    *reinterpret_cast<float2*>(out + idx) = value_pair(idx);
   }
 }
 
