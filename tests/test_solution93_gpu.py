@@ -7,7 +7,8 @@ register-A wgmma kernel (shapes whose SS stages do not fit); the mma.sync kernel
 fp32 (T != 2) with its bulk-copy and 4-byte cp.async loaders; T = 1, 2, 3 taps; bf16.
 Inputs are scaled normals, so the min/GELU branch is exercised (torch.rand inputs make
 almost every output 0), and the output memory is poisoned with NaN first, so an unwritten
-element fails. One shape has more than 2**31 output elements (64-bit output offsets).
+element fails. One test mixes torch.rand images in, whose epilogue rounds take the all-zero
+shortcut. One shape has more than 2**31 output elements (64-bit output offsets).
 """
 import importlib.util
 from pathlib import Path
@@ -114,6 +115,30 @@ def test_bf16_matches_float64_reference(modules, geometry):
     assert out.dtype == torch.bfloat16 and not out.isnan().any()
     err = _error_of_scale(out, expected)
     assert err <= 3e-2, f"bf16: max error {err:.2e} of the output scale"
+
+
+@pytest.mark.parametrize("dtype, mode, tol", [(torch.float32, "tf32", 5e-3), (torch.float32, "exact", 2e-5),
+                                             (torch.bfloat16, "tf32", 3e-2)])
+def test_all_zero_rounds_match_eager_to_the_sign_of_zero(modules, dtype, mode, tol):
+    """torch.rand images make whole epilogue rounds +0 before GELU, which the kernel writes as one
+    constant; with a negative multiplier eager gives -0 there. Image 1 is a scaled normal, so
+    the tiles that span images 0 and 1 mix constant rounds with computed ones."""
+    ref, new = _pair(modules, 16, 32, 4, 2, dtype=dtype, mul=-2.0)
+    torch.manual_seed(4)
+    x = torch.rand(3, 16, 12, 12, device="cuda")
+    x[1] = torch.randn(16, 12, 12, device="cuda") * 4
+    x = x.to(dtype)
+    out = _run_with_tf32(new, x, allow_tf32=(mode == "tf32"))
+    with torch.no_grad():
+        eager = ref(x)
+        expected = ref.double()(x.double())
+    assert not out.isnan().any(), "unwritten (poisoned) or NaN output"
+    err = _error_of_scale(out, expected)
+    assert err <= tol, f"{mode}: max error {err:.2e} of the output scale (limit {tol:.0e})"
+    zero = (out == 0) & (eager == 0)
+    assert zero[0].float().mean() > 0.99 and zero[2].float().mean() > 0.99 and zero[1].float().mean() < 0.9
+    assert eager[zero].signbit().all(), "eager's zeros here are -0 (gelu(+0) * -2)"
+    assert out[zero].signbit().all(), "a zero output lost its sign"
 
 
 @pytest.mark.parametrize("dtype, mode, tol", [(torch.float32, "tf32", 5e-3), (torch.float32, "exact", 2e-5),

@@ -135,6 +135,7 @@ struct Params {
   int Nb, Cin, Cout, H, W, K, S, T, Ho, Wo, Hq, Wq;
   int Mtot, ntiles, nsl, gm;
   int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, bulk, tma, pairable;
+  int staged;           // SS kernel: pairable, and a tile's output offsets from its first image fit in int
   const uint4* xg;      // SS path: channels-last copy of x, [quads][xg_rows][16 bytes]
   int halo, npos, xg_rows;   // SS path: A rows before m0 (taps), rows per stage slab, rows per xg quad
   int bn, bblocks;      // GEMM columns per CTA; packed B k-blocks per slice (2 * nkb: hi and lo parts, exact SS)
@@ -1013,7 +1014,6 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
   const TensorTurns turns(g, mslot, step, p.ntiles);
 
   const Epilogue epi{p.add, p.mul};
-  T* out = static_cast<T*>(p.out);
   const int T_ = p.T;
   const int lane_k = (F32IN ? lt : 2 * lt) * p.pitchC;
   const int kstep_hi = (F32IN ? 4 : 8) * p.pitchC;
@@ -1254,8 +1254,9 @@ constexpr int EPI_CO = 8;                      // output channels per round
 constexpr int EPI_COLS = EPI_CO * 4;           // their GEMM columns (co, ph, pw)
 constexpr int EPI_PITCH = BM + 4;              // float2 per (co, ph) row; = 4 mod 16: conflict-free fragment stores
 constexpr int EPI_ITEMS = 2 * BM;              // (position, ph) items of one co
+constexpr int EPI_LANE_ITEMS = EPI_ITEMS / 32; // items per lane: the same for every co, so held in registers
 constexpr int EPI_STAGE_BYTES = EPI_CO * 2 * EPI_PITCH * 8;
-constexpr int EPI_BYTES = EPI_STAGE_BYTES + EPI_ITEMS * (8 + 4);
+constexpr int EPI_BYTES = EPI_STAGE_BYTES + EPI_ITEMS * 8;
 static_assert(EPI_CO == 2 * GROUP_WARPS, "each warp writes two channels per round");
 
 // Named-barrier sync of the group that also ORs a predicate over it.
@@ -1266,62 +1267,86 @@ __device__ __forceinline__ bool group_bar_or(int id, bool v) {
   return r != 0;
 }
 
+// One write-out item, the same for every co of a tile. A lane keeps its EPI_LANE_ITEMS items
+// in registers for the whole tile, so a store reads only its value pair from shared memory.
+struct __align__(8) EpiItem {
+  int park_byte;   // byte offset of the value pair in a co's parked (ph, position) rows
+  int out;         // output offset (elements) from channel co of the tile's first image; -1: no item
+};
+using EpiItems = EpiItem[EPI_LANE_ITEMS];
+
 // Write-out of one staged round: warp wig takes channels 2 wig, 2 wig + 1 of the round, each
-// as EPI_ITEMS / 32 stores of 32 consecutive items.
+// as EPI_LANE_ITEMS stores of 32 consecutive items.
 template <typename T, bool GELU>
-__device__ __forceinline__ void write_round(const Params& p, const float2* st, const int* item_src,
-                                            const int64_t* item_out, const ColInfo* rtab, int wig, int lane,
-                                            const Epilogue& epi) {
-  T* out = static_cast<T*>(p.out);
+__device__ __forceinline__ void write_round(T* tile_out, const unsigned char* st, const EpiItems& items,
+                                            const ColInfo* rtab, int wig, const Epilogue& epi) {
 #pragma unroll
   for (int c = 0; c < 2; ++c) {
     const int cc = 2 * wig + c;
     const int colOff = rtab[cc * 4].colOff;   // column (co, ph 0, pw 0): co * Ho * Wo
     if (colOff < 0) continue;                 // co >= Cout
-    T* o = out + colOff;
-#pragma unroll (GELU ? 2 : 8)   // the erf path stays compact in the instruction cache
-    for (int k = 0; k < EPI_ITEMS / 32; ++k) {
-      const int e = k * 32 + lane, src = item_src[e];
-      const float2 a = st[cc * 2 * EPI_PITCH + max(src, 0)];
+    T* o = tile_out + colOff;
+    const unsigned char* rows = st + cc * 2 * EPI_PITCH * 8;
+#pragma unroll
+    for (int k = 0; k < EPI_LANE_ITEMS; ++k) {
+      const float2 a = *reinterpret_cast<const float2*>(rows + items[k].park_byte);
       const float v0 = GELU ? epi.gelu_mul(a.x) : epi.zero_mul(a.x), v1 = GELU ? epi.gelu_mul(a.y) : epi.zero_mul(a.y);
-      if (src >= 0) store_pair(o + item_out[e], v0, v1);
+      if (items[k].out >= 0) store_pair(o + items[k].out, v0, v1);
     }
   }
 }
 
+// Write-out of a round whose outputs are all the same value (see the vote in staged_epilogue).
+template <typename T>
+__device__ __forceinline__ void write_round_const(T* tile_out, const EpiItems& items, const ColInfo* rtab, int wig,
+                                                  float value) {
+#pragma unroll
+  for (int c = 0; c < 2; ++c) {
+    const int colOff = rtab[(2 * wig + c) * 4].colOff;
+    if (colOff < 0) continue;
+    T* o = tile_out + colOff;
+#pragma unroll
+    for (int k = 0; k < EPI_LANE_ITEMS; ++k)
+      if (items[k].out >= 0) store_pair(o + items[k].out, value, value);
+  }
+}
+
 template <typename T, int BNT>
-__device__ __forceinline__ void staged_epilogue(const Params& p, const float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
+__device__ __forceinline__ void staged_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
                                                 int m0, int nslice, int wig, int lane, const Epilogue& epi,
                                                 unsigned char* buf, int bar_id) {
   static_assert(BNT % EPI_COLS == 0, "whole rounds of EPI_CO channels");
-  float2* st = reinterpret_cast<float2*>(buf);
-  int64_t* item_out = reinterpret_cast<int64_t*>(buf + EPI_STAGE_BYTES);
-  int* item_src = reinterpret_cast<int*>(item_out + EPI_ITEMS);
+  unsigned char* st = buf;
+  EpiItem* item_tab = reinterpret_cast<EpiItem*>(buf + EPI_STAGE_BYTES);
   // Item e of a co (the same map for every co): h = e / 2 counts positions; segment s is
   // the s-th image row the tile touches; its len positions give 2 * len items, ph = 0 first.
+  // Output offsets are relative to the tile's first image n0 (the host checks they fit in int).
   const int nv = min(BM, p.Mtot - m0);
-  const int j0 = m0 - p.fWq.div(m0) * p.Wq;
+  const int v_first = p.fWq.div(m0), j0 = m0 - v_first * p.Wq, n0 = p.fHq.div(v_first);
   for (int e = wig * 32 + lane; e < EPI_ITEMS; e += GROUP_THREADS) {
-    int src = -1;
-    int64_t o = 0;
+    EpiItem item{0, -1};
     if (e < 2 * nv) {
       const int s = p.fWq.div((e >> 1) + j0);
       const int rs = s ? s * p.Wq - j0 : 0, len = min((s + 1) * p.Wq - j0, nv) - rs;
       const int u = e - 2 * rs, ph = u >= len, r = rs + u - ph * len;
       const int m = m0 + r, v = p.fWq.div(m), j = m - v * p.Wq, n = p.fHq.div(v), i = v - n * p.Hq;
-      src = ph * EPI_PITCH + r;
-      o = (int64_t)n * p.Cout * p.Ho * p.Wo + (int64_t)(2 * i + ph) * p.Wo + 2 * j;
+      item.park_byte = (ph * EPI_PITCH + r) * 8;
+      item.out = (n - n0) * p.Cout * p.Ho * p.Wo + (2 * i + ph) * p.Wo + 2 * j;
     }
-    item_src[e] = src;
-    item_out[e] = o;
+    item_tab[e] = item;
   }
+  T* tile_out = static_cast<T*>(p.out) + (int64_t)n0 * p.Cout * p.Ho * p.Wo;
+  EpiItems items;
   const int lg = lane >> 2, lt = lane & 3;
   bool anynan = false;
 #pragma unroll
   for (int rd = 0; rd < BNT / EPI_COLS; ++rd) {
-    if (rd > 0) group_bar(bar_id);   // the previous round is written out
-    // Clamp in registers (fully parallel), park the clamped values: fragment (mb, t, h) ->
-    // (co, ph) row 4t + lt, position mb*64 + wig*16 + 8h + lg.
+    // Clamp the round's accumulators in place (fully parallel), then a group vote: is every
+    // clamped value +0? With positive-leaning pre-activations (torch.rand inputs) most rounds
+    // are; every output of such a round is zero_mul(+0), so it needs no park, no erf and no
+    // shared-memory reads. The vote's barrier also tells that the previous round is written
+    // out and, in round 0, that the item table is complete.
+    uint32_t bits = 0;
     bool nz = false;
 #pragma unroll
     for (int t = 0; t < EPI_COLS / 8; ++t) {
@@ -1329,17 +1354,38 @@ __device__ __forceinline__ void staged_epilogue(const Params& p, const float (&a
 #pragma unroll
       for (int mb = 0; mb < WG_MB; ++mb)
 #pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const int a = (rd * EPI_COLS / 8 + t) * 4 + 2 * h;
-          const float v0 = min0_nan(acc[mb][a] + bias + epi.add), v1 = min0_nan(acc[mb][a + 1] + bias + epi.add);
-          anynan |= isnan(v0) || isnan(v1);
-          nz |= v0 != 0.f || v1 != 0.f;   // NaN too
-          st[(4 * t + lt) * EPI_PITCH + mb * 64 + wig * 16 + 8 * h + lg] = make_float2(v0, v1);
+        for (int i = 0; i < 4; ++i) {
+          float& v = acc[mb][(rd * EPI_COLS / 8 + t) * 4 + i];
+          v = min0_nan(v + bias + epi.add);
+          bits |= __float_as_uint(v);
+          anynan |= isnan(v);
+          nz |= v != 0.f;   // NaN too
         }
     }
+    const bool all_plus_zero = !group_bar_or(bar_id, bits != 0u);
+    if (rd == 0) {
+#pragma unroll
+      for (int k = 0; k < EPI_LANE_ITEMS; ++k) items[k] = item_tab[k * 32 + lane];
+    }
+    if (all_plus_zero) {
+      write_round_const<T>(tile_out, items, tab + rd * EPI_COLS, wig, epi.zero_mul(0.f));
+      continue;
+    }
+    // Park: fragment (mb, t, h) -> (co, ph) row 4t + lt, position mb*64 + wig*16 + 8h + lg.
+    float2* park = reinterpret_cast<float2*>(st);
+#pragma unroll
+    for (int t = 0; t < EPI_COLS / 8; ++t)
+#pragma unroll
+      for (int mb = 0; mb < WG_MB; ++mb)
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int a = (rd * EPI_COLS / 8 + t) * 4 + 2 * h;
+          park[(4 * t + lt) * EPI_PITCH + mb * 64 + wig * 16 + 8 * h + lg] = make_float2(acc[mb][a], acc[mb][a + 1]);
+        }
     // Group-uniform shortcut: all clamped values of the round +-0 -> no erf (bit-identical).
-    if (group_bar_or(bar_id, nz)) write_round<T, true>(p, st, item_src, item_out, tab + rd * EPI_COLS, wig, lane, epi);
-    else write_round<T, false>(p, st, item_src, item_out, tab + rd * EPI_COLS, wig, lane, epi);
+    const bool gelu = group_bar_or(bar_id, nz);
+    if (gelu) write_round<T, true>(tile_out, st, items, tab + rd * EPI_COLS, wig, epi);
+    else write_round<T, false>(tile_out, st, items, tab + rd * EPI_COLS, wig, epi);
   }
   // Also frees the buffer for the next tile; the group's stores are ordered before the fixup.
   if (group_bar_or(bar_id, anynan)) {
@@ -1484,7 +1530,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
 #pragma unroll
     for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
     auto finish = [&](float (&c)[WG_MB][BNT / 2]) {
-      if (p.pairable) staged_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi, epi_buf, bar_id);
+      if (p.staged) staged_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi, epi_buf, bar_id);
       else wgmma_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
     };
     if constexpr (SPLIT) {
@@ -1578,7 +1624,9 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   p.Nb = Nb; p.Cin = Cin; p.Cout = Cout; p.H = H; p.W = W; p.K = K; p.S = S;
   p.T = (K + S - 1) / S; p.Ho = Ho; p.Wo = Wo; p.Hq = (Ho + S - 1) / S; p.Wq = (Wo + S - 1) / S;
   p.add = add; p.mul = mul;
-  p.pairable = (S == 2 && K % 2 == 0) ? 1 : 0;   // Ho and Wo even: the SS kernel then stages its epilogue
+  p.pairable = (S == 2 && K % 2 == 0) ? 1 : 0;   // Ho and Wo even: outputs in (pw 0, pw 1) pairs
+  const int64_t tile_images = (BM - 1) / ((int64_t)p.Hq * p.Wq) + 2;   // images one tile can touch, at most
+  p.staged = p.pairable && tile_images * Cout * Ho * Wo < (int64_t)INT32_MAX;
 
   // ---- choose the fast-path geometry; fall back to the direct kernel if it does not fit ----
   const int dev = x.get_device();
@@ -1622,7 +1670,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
         const int cinp = round_up(Cin, cic), nkb = cinp / KB_CI * p.T * p.T;
         const int stage = cic / vpe * (BM + halo) * 16;
         const int64_t tot = (int64_t)parts * nkb * ss_bn * 32 + ss_bn * (int64_t)sizeof(ColInfo) + MBAR_BYTES +
-                            (int64_t)GROUPS * SS_STAGES * stage + (p.pairable ? GROUPS * EPI_BYTES : 0);
+                            (int64_t)GROUPS * SS_STAGES * stage + (p.staged ? GROUPS * EPI_BYTES : 0);
         if (tot <= max_smem) {
           p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
           p.stage_bytes = stage; p.halo = halo; p.npos = BM + halo; smem_total = (int)tot;
@@ -1800,7 +1848,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v12",
+            name="ct93_fused_implicit_gemm_v16",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
