@@ -135,7 +135,6 @@ struct Params {
   int Nb, Cin, Cout, H, W, K, S, T, Ho, Wo, Hq, Wq;
   int Mtot, ntiles, nsl, gm;
   int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, bulk, tma, pairable;
-  int staged;           // SS kernel: pairable, and a tile's output offsets from its first image fit in int
   const uint4* xg;      // SS path: channels-last copy of x, [quads][xg_rows][16 bytes]
   int halo, npos, xg_rows;   // SS path: A rows before m0 (taps), rows per stage slab, rows per xg quad
   int bn, bblocks;      // GEMM columns per CTA; packed B k-blocks per slice (2 * nkb: hi and lo parts, exact SS)
@@ -910,10 +909,17 @@ __device__ __forceinline__ bool store_row(const Params& p, const float (&acc)[BN
   return anynan;
 }
 
+// Tile row of accumulator (mb, t*4 + 2h + e) of lane group lg in warp wig: mb*64 + wig*16 + 8h + lg,
+// or, with the SS kernel's interleaved m64 blocks (see wgmma_desc_a), 32 wig + 16 h + 8 mb + lg.
+template <bool INTERLEAVED>
+__device__ __forceinline__ int acc_row(int wig, int mb, int h, int lg) {
+  return INTERLEAVED ? 32 * wig + 16 * h + 8 * mb + lg : 64 * mb + 16 * wig + 8 * h + lg;
+}
+
 // Epilogue of one warp group's BM x BNT tile from the wgmma accumulators: bias, add, min,
-// GELU, mul and the stores. Accumulator (mb, t*4 + 2h + e) is row mb*64 + wig*16 + 8h + lg,
+// GELU, mul and the stores. Accumulator (mb, t*4 + 2h + e) is row acc_row(wig, mb, h, lg),
 // column t*8 + 2lt + e of the tile.
-template <typename T, int BNT>
+template <typename T, int BNT, bool INTERLEAVED>
 __device__ __forceinline__ void wgmma_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
                                                int m0, int nslice, int wig, int lane, const Epilogue& epi) {
   T* out = static_cast<T*>(p.out);
@@ -941,7 +947,7 @@ __device__ __forceinline__ void wgmma_epilogue(const Params& p, float (&acc)[WG_
       for (int mb = 0; mb < WG_MB; ++mb)
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
-          const int mr = m0 + mb * 64 + wig * 16 + h * 8 + lg;
+          const int mr = m0 + acc_row<INTERLEAVED>(wig, mb, h, lg);
           if (mr >= p.Mtot) continue;
           int oh0, ow0;
           T* orow = output_row(p, out, mr, oh0, ow0);
@@ -962,7 +968,7 @@ __device__ __forceinline__ void wgmma_epilogue(const Params& p, float (&acc)[WG_
   bool anynan = false;
 #pragma unroll 1
   for (int rr = 0; rr < 2 * WG_MB; ++rr) {
-    const int mr = m0 + (rr >> 1) * 64 + wig * 16 + (rr & 1) * 8 + lg;
+    const int mr = m0 + acc_row<INTERLEAVED>(wig, rr >> 1, rr & 1, lg);
     const bool mval = mr < p.Mtot;
     int oh0, ow0;
     T* orow = output_row(p, out, mval ? mr : p.Mtot - 1, oh0, ow0);
@@ -982,9 +988,13 @@ __device__ __forceinline__ void wgmma_epilogue(const Params& p, float (&acc)[WG_
   }
   if (__any_sync(0xffffffffu, anynan)) {
     __syncwarp();
+    if (INTERLEAVED) {
+      fixup_nans<T>(p, m0 + 32 * wig, 32, nslice * BNT, BNT, lane, epi);
+    } else {
 #pragma unroll 1
-    for (int mb = 0; mb < WG_MB; ++mb)
-      fixup_nans<T>(p, m0 + mb * 64 + wig * 16, 16, nslice * BNT, BNT, lane, epi);
+      for (int mb = 0; mb < WG_MB; ++mb)
+        fixup_nans<T>(p, m0 + mb * 64 + wig * 16, 16, nslice * BNT, BNT, lane, epi);
+    }
   }
 }
 
@@ -1131,7 +1141,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
 #pragma unroll
       for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
       scale_d = 0;
-      wgmma_epilogue<T, BN>(p, acc, tab, m0, nslice, wig, lane, epi);
+      wgmma_epilogue<T, BN, false>(p, acc, tab, m0, nslice, wig, lane, epi);
     }
   }
   cp_async_wait<0>();
@@ -1148,7 +1158,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
 //   npos = BM + halo rows per quad serves every tap of a tile. A stage is [quad][row][QE],
 //   which is the canonical K-major no-swizzle wgmma layout (core matrix = 8 rows x 16 B),
 //   so each tap is only a descriptor start address, each chunk's wgmmas issue back to back
-//   and the warps do nothing but wait, issue and run the (staged) epilogue.
+//   and the warps do nothing but wait, issue and run the epilogue.
 // Exact fp32 (F32X3): x * w = x_hi w_hi + x_lo w_hi + x_hi w_lo with TF32 parts. The stage
 //   holds full fp32 x, which the tensor core reads as x_hi (it ignores the low 13 bits), and
 //   the warps form x_lo = x - x_hi in registers for a register-A wgmma; so the stages are no
@@ -1218,9 +1228,15 @@ __global__ void __launch_bounds__(PREP_THREADS) prep_wgmma_kernel(const __grid_c
 }
 
 // A descriptor: K-major, no swizzle; core matrix = 8 rows x 16 bytes (128 B contiguous),
-// next 8 rows at +128 B (stride offset), next channel quad at +slab bytes (leading offset).
+// next channel quad at +slab bytes (leading offset), next 8 rows of the m64 block at +256 B
+// (stride offset): the tile's two m64 blocks take alternate 8-row groups, block mb starting
+// at row 8 mb, so that each warp's accumulator rows are 32 consecutive tile rows (see the
+// pairable epilogue).
+constexpr uint32_t A_GROUP_STRIDE = 2 * 8 * 16;
+__device__ __forceinline__ uint32_t a_block_offset(int mb) { return (uint32_t)mb * 8 * 16; }
 __device__ __forceinline__ uint64_t wgmma_desc_a(uint32_t saddr, uint32_t slab_bytes) {
-  return (uint64_t)((saddr & 0x3FFFFu) >> 4) | ((uint64_t)(slab_bytes >> 4) << 16) | ((uint64_t)(128 >> 4) << 32);
+  return (uint64_t)((saddr & 0x3FFFFu) >> 4) | ((uint64_t)(slab_bytes >> 4) << 16) |
+         ((uint64_t)(A_GROUP_STRIDE >> 4) << 32);
 }
 
 // The A pipeline of one warp group: item q = (tile, chunk of CIC channels) goes to stage
@@ -1243,155 +1259,87 @@ struct SsPipe {
   __device__ __forceinline__ void wait(int q) const { mbar_wait(bars + 8 * (q % SS_STAGES), (q / SS_STAGES) & 1); }
 };
 
-// ---- staged epilogue (S == 2, K even: every GEMM row gives both pw of two output rows) ----
-// The wgmma fragments put 4 output rows x 64 bytes under one warp store (lanes = 8 positions
-// x 4 (co, ph) columns), which runs at a third of HBM speed (perf log, v8 runs C/F). So each
-// round parks EPI_CO output channels of the group tile in shared memory and writes them back
-// in output order: for one co, the tile's items (segment of one image row, ph, j) are
-// contiguous in memory (full rows of both ph back to back), and one warp store covers 32
-// consecutive items (256 bytes for fp32).
-constexpr int EPI_CO = 8;                      // output channels per round
-constexpr int EPI_COLS = EPI_CO * 4;           // their GEMM columns (co, ph, pw)
-constexpr int EPI_PITCH = BM + 4;              // float2 per (co, ph) row; = 4 mod 16: conflict-free fragment stores
-constexpr int EPI_ITEMS = 2 * BM;              // (position, ph) items of one co
-constexpr int EPI_LANE_ITEMS = EPI_ITEMS / 32; // items per lane: the same for every co, so held in registers
-constexpr int EPI_STAGE_BYTES = EPI_CO * 2 * EPI_PITCH * 8;
-constexpr int EPI_BYTES = EPI_STAGE_BYTES + EPI_ITEMS * 8;
-static_assert(EPI_CO == 2 * GROUP_WARPS, "each warp writes two channels per round");
+// ---- pairable epilogue of the SS kernel (S == 2, K even: every GEMM row is a pw pair of two output rows) ----
+// The wgmma fragments put 4 (co, ph) output rows x 8 positions under one warp store, which
+// runs at a third of HBM speed (perf log, v8 runs C/F); one (co, ph) row x 32 consecutive
+// positions per store runs near the best plain-store pattern (store patterns 3, 5 and 14).
+// The SS kernel's A descriptors interleave the 8-row groups of the tile's two m64 blocks
+// (see a_row_offset), so warp wig's accumulator rows are the 32 consecutive tile rows
+// 32 wig + 8 q + lg, q = 2 h + mb. In each n8 block lane (lg, lt) holds column pair lt
+// (one (co, ph), both pw) at the 4 rows q; a 4 x 4 transposition over the lanes of a quad
+// turns that into all 4 pairs at the one row q = lt. Each of the block's 4 stores then
+// covers one (co, ph) at 32 consecutive positions, with no shared memory and no barrier.
+static_assert(WG_MB == 2, "the row interleave pairs two m64 blocks");
 
-// Named-barrier sync of the group that also ORs a predicate over it.
-__device__ __forceinline__ bool group_bar_or(int id, bool v) {
-  uint32_t r;
-  asm volatile("{\n.reg .pred p, q;\nsetp.ne.u32 p, %1, 0;\nbar.red.or.pred q, %2, %3, p;\nselp.u32 %0, 1, 0, q;\n}\n"
-               : "=r"(r) : "r"((uint32_t)v), "r"(id), "r"(GROUP_THREADS) : "memory");
-  return r != 0;
-}
-
-// One write-out item, the same for every co of a tile. A lane keeps its EPI_LANE_ITEMS items
-// in registers for the whole tile, so a store reads only its value pair from shared memory.
-struct __align__(8) EpiItem {
-  int park_byte;   // byte offset of the value pair in a co's parked (ph, position) rows
-  int out;         // output offset (elements) from channel co of the tile's first image; -1: no item
-};
-using EpiItems = EpiItem[EPI_LANE_ITEMS];
-
-// Write-out of one staged round: warp wig takes channels 2 wig, 2 wig + 1 of the round, each
-// as EPI_LANE_ITEMS stores of 32 consecutive items.
-template <typename T, bool GELU>
-__device__ __forceinline__ void write_round(T* tile_out, const unsigned char* st, const EpiItems& items,
-                                            const ColInfo* rtab, int wig, const Epilogue& epi) {
+// The transposition's two butterfly stages: lanes 2 (then 1) apart in the quad swap the
+// halves (then the odd / even slots) that the other lane needs.
+__device__ __forceinline__ void quad_transpose(float2 (&v)[4], int lt) {
 #pragma unroll
-  for (int c = 0; c < 2; ++c) {
-    const int cc = 2 * wig + c;
-    const int colOff = rtab[cc * 4].colOff;   // column (co, ph 0, pw 0): co * Ho * Wo
-    if (colOff < 0) continue;                 // co >= Cout
-    T* o = tile_out + colOff;
-    const unsigned char* rows = st + cc * 2 * EPI_PITCH * 8;
+  for (int step = 0; step < 2; ++step) {
+    const int d = step == 0 ? 2 : 1;
+    const bool upper = lt & d;
 #pragma unroll
-    for (int k = 0; k < EPI_LANE_ITEMS; ++k) {
-      const float2 a = *reinterpret_cast<const float2*>(rows + items[k].park_byte);
-      const float v0 = GELU ? epi.gelu_mul(a.x) : epi.zero_mul(a.x), v1 = GELU ? epi.gelu_mul(a.y) : epi.zero_mul(a.y);
-      if (items[k].out >= 0) store_pair(o + items[k].out, v0, v1);
+    for (int i = 0; i < 2; ++i) {
+      const int lo = step == 0 ? i : 2 * i, hi = lo + d;   // slots (lo, hi): this lane keeps one, sends the other
+      const float2 send = upper ? v[lo] : v[hi];
+      float2 recv;
+      recv.x = __shfl_xor_sync(0xffffffffu, send.x, d);
+      recv.y = __shfl_xor_sync(0xffffffffu, send.y, d);
+      if (upper) v[lo] = recv;
+      else v[hi] = recv;
     }
   }
 }
 
-// Write-out of a round whose outputs are all the same value (see the vote in staged_epilogue).
-template <typename T>
-__device__ __forceinline__ void write_round_const(T* tile_out, const EpiItems& items, const ColInfo* rtab, int wig,
-                                                  float value) {
+// Stores one n8 block's 4 column pairs at this lane's position.
+template <typename T, bool GELU>
+__device__ __forceinline__ void store_block(T* orow, bool valid, const float2 (&v)[4], const ColInfo* btab,
+                                            const Epilogue& epi) {
 #pragma unroll
-  for (int c = 0; c < 2; ++c) {
-    const int colOff = rtab[(2 * wig + c) * 4].colOff;
-    if (colOff < 0) continue;
-    T* o = tile_out + colOff;
-#pragma unroll
-    for (int k = 0; k < EPI_LANE_ITEMS; ++k)
-      if (items[k].out >= 0) store_pair(o + items[k].out, value, value);
+  for (int s = 0; s < 4; ++s) {
+    const int colOff = btab[2 * s].colOff;   // (co, ph) of pair s; -1: co >= Cout
+    const float a = GELU ? epi.gelu_mul(v[s].x) : v[s].x, b = GELU ? epi.gelu_mul(v[s].y) : v[s].y;
+    if (valid && colOff >= 0) store_pair(orow + colOff, a, b);
   }
 }
 
 template <typename T, int BNT>
-__device__ __forceinline__ void staged_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
-                                                int m0, int nslice, int wig, int lane, const Epilogue& epi,
-                                                unsigned char* buf, int bar_id) {
-  static_assert(BNT % EPI_COLS == 0, "whole rounds of EPI_CO channels");
-  unsigned char* st = buf;
-  EpiItem* item_tab = reinterpret_cast<EpiItem*>(buf + EPI_STAGE_BYTES);
-  // Item e of a co (the same map for every co): h = e / 2 counts positions; segment s is
-  // the s-th image row the tile touches; its len positions give 2 * len items, ph = 0 first.
-  // Output offsets are relative to the tile's first image n0 (the host checks they fit in int).
-  const int nv = min(BM, p.Mtot - m0);
-  const int v_first = p.fWq.div(m0), j0 = m0 - v_first * p.Wq, n0 = p.fHq.div(v_first);
-  for (int e = wig * 32 + lane; e < EPI_ITEMS; e += GROUP_THREADS) {
-    EpiItem item{0, -1};
-    if (e < 2 * nv) {
-      const int s = p.fWq.div((e >> 1) + j0);
-      const int rs = s ? s * p.Wq - j0 : 0, len = min((s + 1) * p.Wq - j0, nv) - rs;
-      const int u = e - 2 * rs, ph = u >= len, r = rs + u - ph * len;
-      const int m = m0 + r, v = p.fWq.div(m), j = m - v * p.Wq, n = p.fHq.div(v), i = v - n * p.Hq;
-      item.park_byte = (ph * EPI_PITCH + r) * 8;
-      item.out = (n - n0) * p.Cout * p.Ho * p.Wo + (2 * i + ph) * p.Wo + 2 * j;
-    }
-    item_tab[e] = item;
-  }
-  T* tile_out = static_cast<T*>(p.out) + (int64_t)n0 * p.Cout * p.Ho * p.Wo;
-  EpiItems items;
-  const int lg = lane >> 2, lt = lane & 3;
+__device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
+                                                    int m0, int nslice, int wig, int lane, const Epilogue& epi) {
+  const int lt = lane & 3;
+  const int m = m0 + 32 * wig + 8 * lt + (lane >> 2);   // this lane's row after the transposition
+  const bool valid = m < p.Mtot;
+  int oh0, ow0;
+  T* orow = output_row(p, static_cast<T*>(p.out), valid ? m : p.Mtot - 1, oh0, ow0);
+  const float zero_out = epi.zero_mul(0.f);
   bool anynan = false;
 #pragma unroll
-  for (int rd = 0; rd < BNT / EPI_COLS; ++rd) {
-    // Clamp the round's accumulators in place (fully parallel), then a group vote: is every
-    // clamped value +0? With positive-leaning pre-activations (torch.rand inputs) most rounds
-    // are; every output of such a round is zero_mul(+0), so it needs no park, no erf and no
-    // shared-memory reads. The vote's barrier also tells that the previous round is written
-    // out and, in round 0, that the item table is complete.
+  for (int t = 0; t < BNT / 8; ++t) {
+    // Clamp (fully parallel), then a warp vote: is every clamped value of the block +0? With
+    // positive-leaning pre-activations (torch.rand inputs) most blocks are, and every output
+    // is then zero_mul(+0): no transposition, no erf. A -0 has a nonzero bit and is computed.
+    const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
+    float2 v[4];
     uint32_t bits = 0;
-    bool nz = false;
 #pragma unroll
-    for (int t = 0; t < EPI_COLS / 8; ++t) {
-      const float bias = tab[(rd * EPI_COLS / 8 + t) * 8 + 2 * lt].bias;
-#pragma unroll
-      for (int mb = 0; mb < WG_MB; ++mb)
-#pragma unroll
-        for (int i = 0; i < 4; ++i) {
-          float& v = acc[mb][(rd * EPI_COLS / 8 + t) * 4 + i];
-          v = min0_nan(v + bias + epi.add);
-          bits |= __float_as_uint(v);
-          anynan |= isnan(v);
-          nz |= v != 0.f;   // NaN too
-        }
+    for (int q = 0; q < 4; ++q) {
+      float* a = &acc[q & 1][t * 4 + 2 * (q >> 1)];
+      v[q] = make_float2(min0_nan(a[0] + badd), min0_nan(a[1] + badd));
+      bits |= __float_as_uint(v[q].x) | __float_as_uint(v[q].y);
+      anynan |= isnan(v[q].x) || isnan(v[q].y);
     }
-    const bool all_plus_zero = !group_bar_or(bar_id, bits != 0u);
-    if (rd == 0) {
-#pragma unroll
-      for (int k = 0; k < EPI_LANE_ITEMS; ++k) items[k] = item_tab[k * 32 + lane];
-    }
-    if (all_plus_zero) {
-      write_round_const<T>(tile_out, items, tab + rd * EPI_COLS, wig, epi.zero_mul(0.f));
+    if (!__any_sync(0xffffffffu, bits != 0u)) {
+      const float2 c[4] = {{zero_out, zero_out}, {zero_out, zero_out}, {zero_out, zero_out}, {zero_out, zero_out}};
+      store_block<T, false>(orow, valid, c, tab + t * 8, epi);
       continue;
     }
-    // Park: fragment (mb, t, h) -> (co, ph) row 4t + lt, position mb*64 + wig*16 + 8h + lg.
-    float2* park = reinterpret_cast<float2*>(st);
-#pragma unroll
-    for (int t = 0; t < EPI_COLS / 8; ++t)
-#pragma unroll
-      for (int mb = 0; mb < WG_MB; ++mb)
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const int a = (rd * EPI_COLS / 8 + t) * 4 + 2 * h;
-          park[(4 * t + lt) * EPI_PITCH + mb * 64 + wig * 16 + 8 * h + lg] = make_float2(acc[mb][a], acc[mb][a + 1]);
-        }
-    // Group-uniform shortcut: all clamped values of the round +-0 -> no erf (bit-identical).
-    const bool gelu = group_bar_or(bar_id, nz);
-    if (gelu) write_round<T, true>(tile_out, st, items, tab + rd * EPI_COLS, wig, epi);
-    else write_round<T, false>(tile_out, st, items, tab + rd * EPI_COLS, wig, epi);
+    quad_transpose(v, lt);
+    store_block<T, true>(orow, valid, v, tab + t * 8, epi);
   }
-  // Also frees the buffer for the next tile; the group's stores are ordered before the fixup.
-  if (group_bar_or(bar_id, anynan)) {
-#pragma unroll 1
-    for (int mb = 0; mb < WG_MB; ++mb)
-      fixup_nans<T>(p, m0 + mb * 64 + wig * 16, 16, nslice * BNT, BNT, lane, epi);
+  // Outputs whose pre-activation was NaN are re-evaluated directly (their rows: this warp's 32).
+  if (__any_sync(0xffffffffu, anynan)) {
+    __syncwarp();
+    fixup_nans<T>(p, m0 + 32 * wig, 32, nslice * BNT, BNT, lane, epi);
   }
 }
 
@@ -1443,9 +1391,9 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
   const uint32_t b_smem = smem_u32(smem);
   const SsPipe pipe{p, smem_u32(Abase) + (uint32_t)(g * SS_STAGES * p.stage_bytes),
                     smem_u32(Abase - MBAR_BYTES) + 8 * SS_STAGES * g, first, step, nitems, p.CIC / QE};
-  unsigned char* epi_buf = Abase + (size_t)(GROUPS * SS_STAGES * p.stage_bytes + g * EPI_BYTES);
-  // this thread's A-fragment rows (register-A layout: rows lg and lg + 8 of the warp's 16)
-  const uint32_t frag_off = (uint32_t)((wig * 16 + (lane >> 2)) * 16 + (lane & 3) * 4);
+  // this thread's A-fragment rows (register-A layout: rows lg and lg + 8 of the warp's 16 in
+  // the m64 block, i.e. tile rows 32 wig + lg and 16 further with the interleaved row groups)
+  const uint32_t frag_off = (uint32_t)((wig * 32 + (lane >> 2)) * 16 + (lane & 3) * 4);
   float acc[WG_MB][ACC];
 
   if (leader)
@@ -1479,11 +1427,11 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
         for (int t = 0; t < TAPS * TAPS; ++t)
 #pragma unroll
           for (int mb = 0; mb < WG_MB; ++mb) {
-            const uint32_t r = a_row0(0, t / TAPS, t % TAPS) + mb * 64 * 16 + frag_off;
+            const uint32_t r = a_row0(0, t / TAPS, t % TAPS) + a_block_offset(mb) + frag_off;
             alo[t][mb][0] = tf32_residual(lds32(r));
-            alo[t][mb][1] = tf32_residual(lds32(r + 8 * 16));
+            alo[t][mb][1] = tf32_residual(lds32(r + A_GROUP_STRIDE));
             alo[t][mb][2] = tf32_residual(lds32(r + slab));
-            alo[t][mb][3] = tf32_residual(lds32(r + slab + 8 * 16));
+            alo[t][mb][3] = tf32_residual(lds32(r + slab + A_GROUP_STRIDE));
           }
         wgmma_fence();
         // x_lo w_hi first and committed alone: the wait below then frees the registers
@@ -1499,7 +1447,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
         for (int t = 0; t < TAPS * TAPS; ++t)
 #pragma unroll
           for (int mb = 0; mb < WG_MB; ++mb) {
-            wgmma_ss<MMA_MODE, 2 * BNT>(acc[mb], wgmma_desc_a(a_row0(0, t / TAPS, t % TAPS) + mb * 64 * 16, slab),
+            wgmma_ss<MMA_MODE, 2 * BNT>(acc[mb], wgmma_desc_a(a_row0(0, t / TAPS, t % TAPS) + a_block_offset(mb), slab),
                                         b_desc(0, t / TAPS, t % TAPS), 1);   // x_hi w_hi | x_hi w_lo
           }
         wgmma_commit();
@@ -1514,7 +1462,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
               const uint64_t bdesc = b_desc(cb, a, b);
 #pragma unroll
               for (int mb = 0; mb < WG_MB; ++mb)
-                wgmma_ss<MMA_MODE, BNT>(acc[mb], wgmma_desc_a(a_row0(cb, a, b) + mb * 64 * 16, slab), bdesc,
+                wgmma_ss<MMA_MODE, BNT>(acc[mb], wgmma_desc_a(a_row0(cb, a, b) + a_block_offset(mb), slab), bdesc,
                                         chunk > 0 || cb > 0 || a > 0 || b > 0);
             }
         }
@@ -1530,8 +1478,8 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
 #pragma unroll
     for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
     auto finish = [&](float (&c)[WG_MB][BNT / 2]) {
-      if (p.staged) staged_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi, epi_buf, bar_id);
-      else wgmma_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
+      if (p.pairable) transposed_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
+      else wgmma_epilogue<T, BNT, true>(p, c, tab, m0, nslice, wig, lane, epi);
     };
     if constexpr (SPLIT) {
       float sum[WG_MB][BNT / 2];
@@ -1625,8 +1573,6 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   p.T = (K + S - 1) / S; p.Ho = Ho; p.Wo = Wo; p.Hq = (Ho + S - 1) / S; p.Wq = (Wo + S - 1) / S;
   p.add = add; p.mul = mul;
   p.pairable = (S == 2 && K % 2 == 0) ? 1 : 0;   // Ho and Wo even: outputs in (pw 0, pw 1) pairs
-  const int64_t tile_images = (BM - 1) / ((int64_t)p.Hq * p.Wq) + 2;   // images one tile can touch, at most
-  p.staged = p.pairable && tile_images * Cout * Ho * Wo < (int64_t)INT32_MAX;
 
   // ---- choose the fast-path geometry; fall back to the direct kernel if it does not fit ----
   const int dev = x.get_device();
@@ -1670,7 +1616,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
         const int cinp = round_up(Cin, cic), nkb = cinp / KB_CI * p.T * p.T;
         const int stage = cic / vpe * (BM + halo) * 16;
         const int64_t tot = (int64_t)parts * nkb * ss_bn * 32 + ss_bn * (int64_t)sizeof(ColInfo) + MBAR_BYTES +
-                            (int64_t)GROUPS * SS_STAGES * stage + (p.staged ? GROUPS * EPI_BYTES : 0);
+                            (int64_t)GROUPS * SS_STAGES * stage;
         if (tot <= max_smem) {
           p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
           p.stage_bytes = stage; p.halo = halo; p.npos = BM + halo; smem_total = (int)tot;
@@ -1848,7 +1794,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v16",
+            name="ct93_fused_implicit_gemm_v17",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
