@@ -1,7 +1,7 @@
 """On a CUDA GPU: the fused problem-93 kernel against a float64 reference and PyTorch eager.
 
 Small shapes that reach every path of the kernel: the SS wgmma kernel on the channels-last
-copy of x with the staged epilogue (tiles inside one image and tiles spanning two) and with
+copy of x with the pairable epilogue (tiles inside one image and tiles spanning two) and with
 the unpaired epilogue (odd K), in TF32 and, for T = 2, in exact fp32 (3xTF32); the
 register-A wgmma kernel (shapes whose SS stages do not fit); the mma.sync kernel of exact
 fp32 (T != 2) with its bulk-copy and 4-byte cp.async loaders; T = 1, 2, 3 taps; bf16.
@@ -74,7 +74,7 @@ def _error_of_scale(out, expected):
 
 
 GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exact fp32)
-    (3, 16, 32, 12, 12, 4, 2),    # SS staged epilogue, tiles inside one image and spanning two; two 64-column exact slices
+    (3, 16, 32, 12, 12, 4, 2),    # SS pairable epilogue, tiles inside one image and spanning two; two 64-column exact slices
     (2, 8, 16, 9, 9, 4, 2),       # SS, every tile spans images; 64 GEMM columns: one 64-column slice
     (2, 20, 24, 7, 16, 3, 2),     # odd K: unpaired epilogue, T = 2; Cin padded to the chunk
     (2, 5, 40, 9, 12, 3, 1),      # T = 3, stride 1; exact: mma.sync kernel
