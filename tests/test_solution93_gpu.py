@@ -76,6 +76,7 @@ def _error_of_scale(out, expected):
 GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exact fp32)
     (3, 16, 32, 12, 12, 4, 2),    # SS pairable epilogue, tiles inside one image and spanning two; two 64-column exact slices
     (2, 8, 16, 9, 9, 4, 2),       # SS, every tile spans images; 64 GEMM columns: one 64-column slice
+    (12, 8, 16, 3, 3, 4, 2),      # SS, 16 positions per image: each tile spans 8 images
     (2, 20, 24, 7, 16, 3, 2),     # odd K: unpaired epilogue, T = 2; Cin padded to the chunk
     (2, 5, 40, 9, 12, 3, 1),      # T = 3, stride 1; exact: mma.sync kernel
     (2, 8, 8, 7, 8, 1, 1),        # T = 1
