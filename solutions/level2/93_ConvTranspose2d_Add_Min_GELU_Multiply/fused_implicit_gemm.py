@@ -1264,7 +1264,7 @@ struct SsPipe {
 // runs at a third of HBM speed (perf log, v8 runs C/F); one (co, ph) row x 32 consecutive
 // positions per store runs near the best plain-store pattern (store patterns 3, 5 and 14).
 // The SS kernel's A descriptors interleave the 8-row groups of the tile's two m64 blocks
-// (see a_row_offset), so warp wig's accumulator rows are the 32 consecutive tile rows
+// (see wgmma_desc_a), so warp wig's accumulator rows are the 32 consecutive tile rows
 // 32 wig + 8 q + lg, q = 2 h + mb. In each n8 block lane (lg, lt) holds column pair lt
 // (one (co, ph), both pw) at the 4 rows q; a 4 x 4 transposition over the lanes of a quad
 // turns that into all 4 pairs at the one row q = lt. Each of the block's 4 stores then
