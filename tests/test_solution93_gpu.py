@@ -7,8 +7,8 @@ register-A wgmma kernel (shapes whose SS stages do not fit); the mma.sync kernel
 fp32 (T != 2) with its bulk-copy and 4-byte cp.async loaders; T = 1, 2, 3 taps; bf16.
 Inputs are scaled normals, so the min/GELU branch is exercised (torch.rand inputs make
 almost every output 0), and the output memory is poisoned with NaN first, so an unwritten
-element fails. One test mixes torch.rand images in, whose epilogue rounds take the all-zero
-shortcut. One shape has more than 2**31 output elements (64-bit output offsets).
+element fails. One test mixes torch.rand images in, whose all-+0 epilogue blocks take the
+constant shortcut. One shape has more than 2**31 output elements (64-bit output offsets).
 """
 import importlib.util
 from pathlib import Path
@@ -121,9 +121,9 @@ def test_bf16_matches_float64_reference(modules, geometry):
 @pytest.mark.parametrize("dtype, mode, tol", [(torch.float32, "tf32", 5e-3), (torch.float32, "exact", 2e-5),
                                              (torch.bfloat16, "tf32", 3e-2)])
 def test_all_zero_rounds_match_eager_to_the_sign_of_zero(modules, dtype, mode, tol):
-    """torch.rand images make whole epilogue rounds +0 before GELU, which the kernel writes as one
+    """torch.rand images make whole epilogue blocks +0 before GELU, which the kernel writes as one
     constant; with a negative multiplier eager gives -0 there. Image 1 is a scaled normal, so
-    the tiles that span images 0 and 1 mix constant rounds with computed ones."""
+    the tiles that span images 0 and 1 mix constant blocks with computed ones."""
     ref, new = _pair(modules, 16, 32, 4, 2, dtype=dtype, mul=-2.0)
     torch.manual_seed(4)
     x = torch.rand(3, 16, 12, 12, device="cuda")
