@@ -120,7 +120,7 @@ def test_bf16_matches_float64_reference(modules, geometry):
 
 @pytest.mark.parametrize("dtype, mode, tol", [(torch.float32, "tf32", 5e-3), (torch.float32, "exact", 2e-5),
                                              (torch.bfloat16, "tf32", 3e-2)])
-def test_all_zero_rounds_match_eager_to_the_sign_of_zero(modules, dtype, mode, tol):
+def test_all_zero_blocks_match_eager_to_the_sign_of_zero(modules, dtype, mode, tol):
     """torch.rand images make whole epilogue blocks +0 before GELU, which the kernel writes as one
     constant; with a negative multiplier eager gives -0 there. Image 1 is a scaled normal, so
     the tiles that span images 0 and 1 mix constant blocks with computed ones."""
