@@ -77,6 +77,8 @@ GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exac
     (3, 16, 32, 12, 12, 4, 2),    # SS pairable epilogue, tiles inside one image and spanning two; two 64-column exact slices
     (2, 8, 16, 9, 9, 4, 2),       # SS, every tile spans images; 64 GEMM columns: one 64-column slice
     (12, 8, 16, 3, 3, 4, 2),      # SS, 16 positions per image: each tile spans 8 images
+    (3, 16, 40, 4, 64, 4, 2),     # W = 64: row-pair kernel (exact: SS); pairs across images, a last one-row
+                                  # tile, channels >= Cout in the second slice
     (2, 20, 24, 7, 16, 3, 2),     # odd K: unpaired epilogue, T = 2; Cin padded to the chunk
     (2, 5, 40, 9, 12, 3, 1),      # T = 3, stride 1; exact: mma.sync kernel
     (2, 8, 8, 7, 8, 1, 1),        # T = 1
@@ -104,7 +106,7 @@ def test_matches_float64_reference(modules, geometry, mode, tol):
     assert (expected < 0).float().mean() > 0.1, "inputs must exercise the GELU branch"
 
 
-@pytest.mark.parametrize("geometry", GEOMETRIES[:3], ids=lambda g: "b{}_c{}-{}_{}x{}_k{}s{}".format(*g))
+@pytest.mark.parametrize("geometry", GEOMETRIES[:4], ids=lambda g: "b{}_c{}-{}_{}x{}_k{}s{}".format(*g))
 def test_bf16_matches_float64_reference(modules, geometry):
     batch, cin, cout, h, w, k, s = geometry
     ref, new = _pair(modules, cin, cout, k, s, dtype=torch.bfloat16)
@@ -172,14 +174,15 @@ def test_output_over_2_pow_31_elements(modules, dtype, mode, tol):
         assert err <= tol, f"image {first}: max error {err:.2e} of the output scale (limit {tol:.0e})"
 
 
+@pytest.mark.parametrize("width, cout", [(12, 16), (64, 40)], ids=["SS", "row-pair"])
 @pytest.mark.parametrize("mode, tol", [("tf32", 1e-2), ("exact", 1e-4)])
-def test_inf_and_nan_inputs_give_the_reference_inf_and_nan(modules, mode, tol):
-    ref, new = _pair(modules, 8, 16, 4, 2)
+def test_inf_and_nan_inputs_give_the_reference_inf_and_nan(modules, mode, tol, width, cout):
+    ref, new = _pair(modules, 8, cout, 4, 2)
     torch.manual_seed(2)
-    x = torch.randn(2, 8, 12, 12, device="cuda")
+    x = torch.randn(2, 8, 12, width, device="cuda")
     x[0, 0, 3, 4] = float("inf")
     x[0, 5, 7, 7] = float("-inf")
-    x[1, 2, 0, 11] = float("nan")
+    x[1, 2, 0, width - 1] = float("nan")
     out = _run_with_tf32(new, x, allow_tf32=(mode == "tf32"))
     with torch.no_grad():
         expected = ref.double()(x.double())
