@@ -1516,35 +1516,22 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
 //   (two m64 blocks = the slice's 128 columns), the x stage the B operand (the same
 //   channels-last rows, K-major, 8 positions per core matrix).
 //   Epilogue per warp and m64 block (4 channels): clamp and vote per n8 block, GELU in
-//   registers, the values staged per warp in run order, then each channel's run written with
-//   16-byte stores. The grid row width is a compile-time constant so that every staging
-//   store has an immediate offset (at run-time width, the address math cost ~20 instructions
-//   per store and made the epilogue issue-bound).
+//   registers, and each lane stores its (pw 0, pw 1) pairs straight from the accumulators. A
+//   warp writes all of its 4 channels' runs within one epilogue, so every 32-byte sector of a
+//   run is complete in L2 before it is evicted (a sector left for another CTA to finish later
+//   is what makes v17's write-out slow, not the size of each store). The grid row width is a
+//   compile-time constant: each store is one immediate offset from one of two lane pointers.
+//   (Staging each channel's run in shared memory for 16-byte stores cost 0.3 ms more: the
+//   wgmma operands already keep shared memory busy.)
 // ========================================================================================
 constexpr int RP_WQ = 65;                  // grid row width (W = 64, K = 4, S = 2)
 constexpr int RP_POS = 2 * RP_WQ;          // positions per tile: two grid rows
 constexpr int RP_N = 136;                  // wgmma N: RP_POS rounded up to 8
-constexpr int RP_WO = 2 * RP_WQ;           // output row length
-constexpr int RP_RUN = 4 * RP_WO;          // one channel's outputs in a tile: rows (2 grid rows x 2 ph)
-constexpr int RP_PITCH = RP_RUN + 8;       // staging floats per channel (channels 8 banks apart)
-constexpr int RP_CH_ROUND = 2;             // channels staged per warp and round (4 per m64 block)
-constexpr int RP_STAGING_BYTES = THREADS / 32 * RP_CH_ROUND * RP_PITCH * 4;
-static_assert(RP_RUN % 4 == 0 && RP_PITCH % 4 == 0, "runs and channels start 16-byte aligned in staging");
 
 // B descriptor of the x stage: K-major, no swizzle; next channel quad at +slab (leading
 // offset), next 8 positions at +128 B (stride offset).
 __device__ __forceinline__ uint64_t wgmma_desc_x(uint32_t saddr, uint32_t slab_bytes) {
   return (uint64_t)((saddr & 0x3FFFFu) >> 4) | ((uint64_t)(slab_bytes >> 4) << 16) | ((uint64_t)(128 >> 4) << 32);
-}
-
-__device__ __forceinline__ void sts64(float* dst, float a, float b) {
-  *reinterpret_cast<float2*>(dst) = make_float2(a, b);
-}
-__device__ __forceinline__ void store4(float* dst, float4 v) { *reinterpret_cast<float4*>(dst) = v; }
-template <typename T>
-__device__ __forceinline__ void store4(T* dst, float4 v) {
-  T e[4] = {from_f<T>(v.x), from_f<T>(v.y), from_f<T>(v.z), from_f<T>(v.w)};
-  *reinterpret_cast<uint2*>(dst) = *reinterpret_cast<const uint2*>(e);
 }
 
 // Where the tile's two grid rows land in the output: element offsets of (n, co = 0, oh = 2 i)
@@ -1567,76 +1554,54 @@ struct RowPairTile {
 // One warp's part of one m64 block: accumulator (t, e) is row lg (pw 0) or lg + 8 (pw 1, e >= 2) of
 // the warp's 16, position 8 t + 2 lt + (e & 1). Row lg is channel co0 + lg / 2, phase ph = lg % 2.
 template <typename T>
-__device__ __forceinline__ void rowpair_epilogue(const Params& p, float (&acc)[RP_N / 2], float* stg,
-                                                 const RowPairTile& tile, int co0, float badd, int lane,
-                                                 const Epilogue& epi) {
+__device__ __forceinline__ void rowpair_epilogue(const Params& p, float (&acc)[RP_N / 2], const RowPairTile& tile,
+                                                 int co0, float badd, int lane, const Epilogue& epi) {
   const int lg = lane >> 2, lt = lane & 3;
+  const int co = co0 + (lg >> 1);
+  // Position q of grid row r goes to column 2 (q - r RP_WQ) of output row 2 i_r + ph: from lane
+  // pointer `row[r]` (which holds the lane's 4 lt) it is the compile-time offset 2 (8 t + e).
+  T* row[2];
+#pragma unroll
+  for (int r = 0; r < 2; ++r)
+    row[r] = static_cast<T*>(p.out) + (int64_t)co * p.Ho * p.Wo + tile.row_off[r] + (lg & 1) * p.Wo +
+             4 * lt - 2 * r * RP_WQ;
+  const bool co_ok = co < p.Cout, row1_ok = co_ok && tile.row1;
   const float zero_out = epi.zero_mul(0.f);
   bool anynan = false;
 #pragma unroll
   for (int t = 0; t < RP_N / 8; ++t) {
+    float* a = &acc[t * 4];
     uint32_t bits = 0;
 #pragma unroll
     for (int e = 0; e < 4; ++e) {
-      float& a = acc[t * 4 + e];
-      a = min0_nan(a + badd);
-      bits |= __float_as_uint(a);
-      anynan |= isnan(a);
+      a[e] = min0_nan(a[e] + badd);
+      bits |= __float_as_uint(a[e]);
+      anynan |= isnan(a[e]);
     }
     // All +0 in the warp's block (the usual case with torch.rand inputs): no erf.
     if (__any_sync(0xffffffffu, bits != 0u)) {
 #pragma unroll
-      for (int e = 0; e < 4; ++e) acc[t * 4 + e] = epi.gelu_mul(acc[t * 4 + e]);
+      for (int e = 0; e < 4; ++e) a[e] = epi.gelu_mul(a[e]);
     } else {
 #pragma unroll
-      for (int e = 0; e < 4; ++e) acc[t * 4 + e] = zero_out;
+      for (int e = 0; e < 4; ++e) a[e] = zero_out;
     }
-  }
-  T* out = static_cast<T*>(p.out);
-  const int64_t chan = (int64_t)p.Ho * p.Wo;
-  const int ch = lg >> 1;
-  // Staging offset of position p at this lane's (channel, ph): run row 2 r + ph, r = p >= RP_WQ,
-  // column 2 (p - r RP_WQ), i.e. ph RP_WO + 2 p + r RP_WO. The lane part (4 lt) is in `s`.
-  float* s = stg + (ch % RP_CH_ROUND) * RP_PITCH + (lg & 1) * RP_WO + 4 * lt;
-#pragma unroll 1
-  for (int round = 0; round < 4 / RP_CH_ROUND; ++round) {
-    if (ch / RP_CH_ROUND == round) {
+    // positions q = 8 t + 2 lt + e (e = 0, 1); grid row 1 from q = RP_WQ; none from RP_POS
 #pragma unroll
-      for (int t = 0; t < RP_N / 8; ++t) {
-        const float* a = &acc[t * 4];
-        if (8 * t + 8 <= RP_WQ) {              // both positions in grid row 0
-          sts64(s + 16 * t, a[0], a[2]);
-          sts64(s + 16 * t + 2, a[1], a[3]);
-        } else if (8 * t >= RP_WQ) {           // both in row 1 (t = 16: only lane lt = 0 is a real position)
-          if (8 * t + 8 <= RP_POS || lt == 0) {
-            sts64(s + 16 * t + RP_WO, a[0], a[2]);
-            sts64(s + 16 * t + 2 + RP_WO, a[1], a[3]);
-          }
-        } else {                               // t = 8: positions 64 + 2 lt, 65 + 2 lt
-          static_assert(RP_WQ == 65, "the block that straddles the grid rows is written for RP_WQ = 65");
-          sts64(s + 16 * t + (lt ? RP_WO : 0), a[0], a[2]);
-          sts64(s + 16 * t + 2 + RP_WO, a[1], a[3]);
-        }
+    for (int e = 0; e < 2; ++e) {
+      const int q_lo = 8 * t + e, q_hi = 8 * t + 6 + e;   // this block's first and last lane's position
+      T* dst = nullptr;
+      bool ok;
+      if (q_hi < RP_WQ) {
+        dst = row[0]; ok = co_ok;
+      } else if (q_lo >= RP_WQ) {
+        dst = row[1]; ok = row1_ok && (q_hi < RP_POS || 2 * lt + q_lo < RP_POS);
+      } else {
+        const bool r1 = 2 * lt + q_lo >= RP_WQ;
+        dst = r1 ? row[1] : row[0]; ok = r1 ? row1_ok : co_ok;
       }
+      if (ok) store_pair(dst + 2 * q_lo, a[e], a[e + 2]);
     }
-    __syncwarp();
-    // RP_CH_ROUND channels x 2 grid rows x RP_WO / 2 16-byte pieces (run order = memory order
-    // within a row's part; the two rows' parts are adjacent unless the pair crosses images)
-    constexpr int PIECES_ROW = RP_RUN / 8, PIECES = RP_CH_ROUND * 2 * PIECES_ROW;
-#pragma unroll
-    for (int it = 0; it < (PIECES + 31) / 32; ++it) {
-      const int k = it * 32 + lane;
-      if (k < PIECES) {
-        const int c = k / (2 * PIECES_ROW), kr = k - c * 2 * PIECES_ROW;
-        const int r = kr >= PIECES_ROW, kk = kr - r * PIECES_ROW;
-        const int co = co0 + round * RP_CH_ROUND + c;
-        if (co < p.Cout && (r == 0 || tile.row1)) {
-          const float4 v = *reinterpret_cast<const float4*>(stg + c * RP_PITCH + 4 * kr);
-          store4(out + co * chan + tile.row_off[r] + 4 * kk, v);
-        }
-      }
-    }
-    __syncwarp();
   }
   if (__any_sync(0xffffffffu, anynan)) {
     __syncwarp();
@@ -1655,7 +1620,6 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_rowpair_kernel(const __grid_c
   extern __shared__ __align__(128) unsigned char smem[];
   ColInfo* tab = reinterpret_cast<ColInfo*>(smem + b_bytes);
   unsigned char* Abase = smem + b_bytes + BN * sizeof(ColInfo) + MBAR_BYTES;
-  float* staging = reinterpret_cast<float*>(Abase + (size_t)GROUPS * SS_STAGES * p.stage_bytes);
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int nslice = blockIdx.x % p.nsl, mslot = blockIdx.x / p.nsl;
@@ -1673,7 +1637,6 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_rowpair_kernel(const __grid_c
   const uint32_t w_smem = smem_u32(smem);
   const SsPipe pipe{p, smem_u32(Abase) + (uint32_t)(g * SS_STAGES * p.stage_bytes),
                     smem_u32(Abase - MBAR_BYTES) + 8 * SS_STAGES * g, first, step, nitems, p.CIC / QE, RP_POS};
-  float* stg = staging + warp * RP_CH_ROUND * RP_PITCH;
   // this lane's channels (accumulator rows lg, lg + 8 of the warp's 16 in m64 block mb) and bias + add
   int co0[WG_MB];
   float badd[WG_MB];
@@ -1719,7 +1682,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_rowpair_kernel(const __grid_c
     for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
     const RowPairTile rows(p, tile);
 #pragma unroll
-    for (int mb = 0; mb < WG_MB; ++mb) rowpair_epilogue<T>(p, acc[mb], stg, rows, co0[mb], badd[mb], lane, epi);
+    for (int mb = 0; mb < WG_MB; ++mb) rowpair_epilogue<T>(p, acc[mb], rows, co0[mb], badd[mb], lane, epi);
   }
 }
 
@@ -1843,7 +1806,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
       const int cinp = round_up(Cin, KB_CI), nkb = cinp / KB_CI * 4;
       const int stage = 2 * (RP_N + halo) * 16;   // one k-block of channels (two 16-byte quads) per chunk
       const int64_t tot = (int64_t)nkb * BN * 32 + BN * (int64_t)sizeof(ColInfo) + MBAR_BYTES +
-                          (int64_t)GROUPS * SS_STAGES * stage + RP_STAGING_BYTES;
+                          (int64_t)GROUPS * SS_STAGES * stage;
       if (tot <= max_smem) {
         p.CIC = KB_CI; p.nchunk = cinp / KB_CI; p.nkb = nkb; p.nkbc = 4;
         p.stage_bytes = stage; p.halo = halo; p.npos = RP_N + halo; smem_total = (int)tot;
