@@ -77,8 +77,8 @@ GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exac
     (3, 16, 32, 12, 12, 4, 2),    # SS pairable epilogue, tiles inside one image and spanning two; two 64-column exact slices
     (2, 8, 16, 9, 9, 4, 2),       # SS, every tile spans images; 64 GEMM columns: one 64-column slice
     (12, 8, 16, 3, 3, 4, 2),      # SS, 16 positions per image: each tile spans 8 images
-    (3, 16, 40, 4, 64, 4, 2),     # W = 64: row-pair kernel (exact: SS); pairs across images, a last one-row
-                                  # tile, channels >= Cout in the second slice
+    (3, 16, 40, 4, 64, 4, 2),     # SS at v0.1's row width (65 GEMM rows per image row), 5 grid rows per
+                                  # image: tiles cut rows and images; channels >= Cout in the second slice
     (2, 20, 24, 7, 16, 3, 2),     # odd K: unpaired epilogue, T = 2; Cin padded to the chunk
     (2, 5, 40, 9, 12, 3, 1),      # T = 3, stride 1; exact: mma.sync kernel
     (2, 8, 8, 7, 8, 1, 1),        # T = 1
@@ -174,7 +174,7 @@ def test_output_over_2_pow_31_elements(modules, dtype, mode, tol):
         assert err <= tol, f"image {first}: max error {err:.2e} of the output scale (limit {tol:.0e})"
 
 
-@pytest.mark.parametrize("width, cout", [(12, 16), (64, 40)], ids=["SS", "row-pair"])
+@pytest.mark.parametrize("width, cout", [(12, 16), (64, 40)], ids=["W12", "W64"])
 @pytest.mark.parametrize("mode, tol", [("tf32", 1e-2), ("exact", 1e-4)])
 def test_inf_and_nan_inputs_give_the_reference_inf_and_nan(modules, mode, tol, width, cout):
     ref, new = _pair(modules, 8, cout, 4, 2)
