@@ -22,6 +22,7 @@ Usage: python3 tools/store_patterns_93.py [PATTERN[@GRID] ...]   (default: 0 5 1
   19 tiles of two image rows: per channel one hole-free 2080-byte run, written as sector-aligned 256-byte windows
   20 pattern 19 with the windows started at each run's first pair (odd channels: 16 bytes into a sector)
   21 pattern 19 without each row's last pair, then those pairs by a second kernel; 22 that second kernel alone
+  23 pattern 19's tiles, each channel's run staged in shared memory by its warp and written by one 1-D bulk store
 Patterns 7-9 and 13 view the output as 8-byte elements (one row pair 2i, 2i+1 is 130 of them,
 1040 bytes): TMA needs strides that are multiples of 16 bytes, and a 130-float row is 520. A box
 must also start 16-byte aligned: a part starting at element 65 (the second row) faults with an
@@ -424,6 +425,43 @@ __global__ void __launch_bounds__(256,1) run_k(float* out) {
   }
 }
 
+// Pattern 23: pattern 19's tiles and channels; each warp stages 4 channels' runs per round in shared memory
+// (two buffers per warp) and 4 lanes write them, one 1-D bulk store per run (16-byte aligned: 4 k OW and
+// OH OW are multiples of 4 elements). Bulk-store groups belong to the issuing thread, so each issuing lane
+// waits for its own store of two rounds back before the warp refills that buffer.
+constexpr int RUN_BYTES = 4 * OW * 4;
+constexpr int RUN_ROUND_BYTES = 4 * RUN_BYTES;
+__global__ void __launch_bounds__(256,1) bulk_run_k(float* out) {
+  extern __shared__ __align__(128) unsigned char sm[];
+  const int lane = threadIdx.x & 31, warp = (threadIdx.x >> 5) & 3, grp = threadIdx.x >> 7;
+  const int nslice = blockIdx.x & 3, mrow = blockIdx.x >> 2, nrows = gridDim.x >> 2;
+  unsigned char* wbuf = sm + (threadIdx.x >> 5) * 2 * RUN_ROUND_BYTES;
+  int round = 0;
+  for (int t = mrow*2 + grp; t < NB*ROW_TILES; t += nrows*2) {
+    const int n = t / ROW_TILES, k = t - n*ROW_TILES;
+    const int len = min(4, OH - 4*k) * OW;   // elements per run
+    for (int rd = 0; rd < 2; ++rd, ++round) {
+      unsigned char* buf = wbuf + (round & 1) * RUN_ROUND_BYTES;
+      if (lane < 4) asm volatile("cp.async.bulk.wait_group.read 1;" ::: "memory");
+      __syncwarp();
+      for (int c = 0; c < 4; ++c) {
+        const long long start = ((long long)(n*CO + nslice*32 + 8*warp + 4*rd + c)*OH + 4*k)*OW;
+        for (int e = 2*lane; e < len; e += 64)
+          *reinterpret_cast<float2*>(buf + c*RUN_BYTES + 4*e) = value_pair(start + e);
+      }
+      asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+      __syncwarp();
+      if (lane < 4) {
+        const long long start = ((long long)(n*CO + nslice*32 + 8*warp + 4*rd + lane)*OH + 4*k)*OW;
+        asm volatile("cp.async.bulk.global.shared::cta.bulk_group [%0], [%1], %2;"
+                     :: "l"(out + start), "r"(smem_u32(buf + lane*RUN_BYTES)), "r"(4*len) : "memory");
+        asm volatile("cp.async.bulk.commit_group;" ::: "memory");
+      }
+    }
+  }
+  if (lane < 4) asm volatile("cp.async.bulk.wait_group 0;" ::: "memory");
+}
+
 __global__ void col_k(float* out) {
   const int rows = NB * CO * OH;
   for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < rows; r += gridDim.x * blockDim.x) {
@@ -457,6 +495,13 @@ void run(torch::Tensor out, int pat, int grid) {
     case 20: run_k<false><<<grid, 256>>>(p); break;
     case 21: run_k<true, true><<<grid, 256>>>(p); col_k<<<132 * 8, 256>>>(p); break;
     case 22: col_k<<<132 * 8, 256>>>(p); break;
+    case 23: {
+      constexpr int smem = 8 * 2 * RUN_ROUND_BYTES;
+      static bool attr = false;
+      if (!attr) { cudaFuncSetAttribute(bulk_run_k, cudaFuncAttributeMaxDynamicSharedMemorySize, smem); attr = true; }
+      bulk_run_k<<<grid, 256, smem>>>(p);
+      break;
+    }
     case 10: {
       static bool attr = false;
       if (!attr) { cudaFuncSetAttribute(bulk_k, cudaFuncAttributeMaxDynamicSharedMemorySize, 4 * BULK_BUF); attr = true; }
