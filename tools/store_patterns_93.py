@@ -441,20 +441,20 @@ __global__ void __launch_bounds__(256,1) bulk_run_k(float* out) {
     const int n = t / ROW_TILES, k = t - n*ROW_TILES;
     const int len = min(4, OH - 4*k) * OW;   // elements per run
     for (int rd = 0; rd < 2; ++rd, ++round) {
+      auto run_start = [&](int c) { return ((long long)(n*CO + nslice*32 + 8*warp + 4*rd + c)*OH + 4*k)*OW; };
       unsigned char* buf = wbuf + (round & 1) * RUN_ROUND_BYTES;
       if (lane < 4) asm volatile("cp.async.bulk.wait_group.read 1;" ::: "memory");
       __syncwarp();
       for (int c = 0; c < 4; ++c) {
-        const long long start = ((long long)(n*CO + nslice*32 + 8*warp + 4*rd + c)*OH + 4*k)*OW;
+        const long long start = run_start(c);
         for (int e = 2*lane; e < len; e += 64)
           *reinterpret_cast<float2*>(buf + c*RUN_BYTES + 4*e) = value_pair(start + e);
       }
       asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
       __syncwarp();
       if (lane < 4) {
-        const long long start = ((long long)(n*CO + nslice*32 + 8*warp + 4*rd + lane)*OH + 4*k)*OW;
         asm volatile("cp.async.bulk.global.shared::cta.bulk_group [%0], [%1], %2;"
-                     :: "l"(out + start), "r"(smem_u32(buf + lane*RUN_BYTES)), "r"(4*len) : "memory");
+                     :: "l"(out + run_start(lane)), "r"(smem_u32(buf + lane*RUN_BYTES)), "r"(4*len) : "memory");
         asm volatile("cp.async.bulk.commit_group;" ::: "memory");
       }
     }
