@@ -1395,14 +1395,9 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
   // the m64 block, i.e. tile rows 32 wig + lg and 16 further with the interleaved row groups)
   const uint32_t frag_off = (uint32_t)((wig * 32 + (lane >> 2)) * 16 + (lane & 3) * 4);
   float acc[WG_MB][ACC];
-  const TensorTurns turns(g, mslot, step, p.ntiles);
-  int issued = 0;   // the group's next item to load (kept by the leader)
-  auto issue_to = [&](int end) {
-    for (; issued < end; ++issued) pipe.issue(issued);
-  };
 
-  if (leader) issue_to(SS_STAGES - IN_FLIGHT);
-  turns.start();
+  if (leader)
+    for (int d = 0; d < SS_STAGES - IN_FLIGHT; ++d) pipe.issue(d);
   // Tile loop outside, chunk loop inside: the accumulators then never merge, at a loop
   // head, with values from the epilogue while wgmmas are in flight (ptxas would insert a
   // full wgmma wait on every chunk).
@@ -1414,7 +1409,6 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
 #pragma unroll
         for (int i = 0; i < ACC; ++i) acc[mb][i] = 0.f;
     }
-    turns.acquire();
     for (int chunk = 0; chunk < p.nchunk; ++chunk) {
       const int q = q0 + chunk;
       pipe.wait(q);
@@ -1474,18 +1468,13 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
         }
         wgmma_commit();
       }
-      if (chunk == p.nchunk - 1) turns.release(q0 / p.nchunk);
       wgmma_wait<IN_FLIGHT>();
       // Every warp of the group is past the wait: item q - IN_FLIGHT's wgmmas are done, so
       // its stage takes item q + SS_STAGES - IN_FLIGHT.
       group_bar(bar_id);
-      if (leader) issue_to(q + SS_STAGES - IN_FLIGHT + 1);
+      if (leader) pipe.issue(q + SS_STAGES - IN_FLIGHT);
     }
     wgmma_wait<0>();
-    // All of the tile's stages are free: the next tile's chunks load during this epilogue, so
-    // the group's next turn on the tensor cores starts with its stages full.
-    group_bar(bar_id);
-    if (leader) issue_to(q0 + p.nchunk + SS_STAGES);
 #pragma unroll
     for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
     auto finish = [&](float (&c)[WG_MB][BNT / 2]) {
@@ -1805,7 +1794,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v20",
+            name="ct93_fused_implicit_gemm_v17",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
