@@ -1365,7 +1365,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
   // F32X3 accumulates x_hi [w_hi | w_lo] in one m64 x 2 BNT product; x_lo w_hi goes to the w_hi half
   constexpr int ACC = SPLIT ? BNT : BNT / 2;
   static_assert(!SPLIT || TAPS > 0, "exact fp32 keeps a chunk's x_lo fragments in registers");
-  // Exact fp32 waits for the previous chunk's x_lo wgmmas before loading this chunk's x_lo
+  // Exact fp32 waits for the x_lo wgmmas of a chunk before loading the next chunk's x_lo
   // (one register set), so it keeps one chunk in flight; the other modes keep two.
   constexpr int IN_FLIGHT = SPLIT ? 1 : 2;
   extern __shared__ __align__(128) unsigned char smem[];
@@ -1398,12 +1398,6 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
 
   if (leader)
     for (int d = 0; d < SS_STAGES - IN_FLIGHT; ++d) pipe.issue(d);
-  // Every warp of the group is past the wait before this: item q - IN_FLIGHT's wgmmas are
-  // done, so its stage takes item q + SS_STAGES - IN_FLIGHT.
-  auto refill = [&](int q) {
-    group_bar(bar_id);
-    if (leader) pipe.issue(q + SS_STAGES - IN_FLIGHT);
-  };
   // Tile loop outside, chunk loop inside: the accumulators then never merge, at a loop
   // head, with values from the epilogue while wgmmas are in flight (ptxas would insert a
   // full wgmma wait on every chunk).
@@ -1426,19 +1420,6 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
       const uint64_t b_chunk = wgmma_desc(b_smem + (uint32_t)(chunk * blocks * T_ * T_) * KBB);
       auto b_desc = [&](int cb, int a, int b) { return b_chunk + (uint64_t)(((cb * T_ + a) * T_ + b) * (KBB >> 4)); };
       if constexpr (SPLIT) {
-        // The chunk's SS product goes first: it needs no registers, so it is issued at once
-        // and keeps the tensor cores busy while this chunk's x_lo fragments are loaded.
-        wgmma_fence();
-#pragma unroll
-        for (int t = 0; t < TAPS * TAPS; ++t)
-#pragma unroll
-          for (int mb = 0; mb < WG_MB; ++mb) {
-            wgmma_ss<MMA_MODE, 2 * BNT>(acc[mb], wgmma_desc_a(a_row0(0, t / TAPS, t % TAPS) + a_block_offset(mb), slab),
-                                        b_desc(0, t / TAPS, t % TAPS), 1);   // x_hi w_hi | x_hi w_lo
-          }
-        wgmma_commit();
-        wgmma_wait<1>();   // the previous chunk's x_lo w_hi is done: its registers are free
-        refill(q);
         // x_lo of the whole chunk (one k-block of channels: the host sets CIC = KB_CI here)
         // for every tap and m64 block: 4 LDS each
         uint32_t alo[TAPS * TAPS][WG_MB][4];
@@ -1453,12 +1434,22 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
             alo[t][mb][3] = tf32_residual(lds32(r + slab + A_GROUP_STRIDE));
           }
         wgmma_fence();
+        // x_lo w_hi first and committed alone: the wait below then frees the registers
+        // while the chunk's SS product is still on the tensor cores.
 #pragma unroll
         for (int t = 0; t < TAPS * TAPS; ++t)
 #pragma unroll
           for (int mb = 0; mb < WG_MB; ++mb)
             wgmma_rs<MMA_MODE, BNT>(*reinterpret_cast<float(*)[BNT / 2]>(&acc[mb][0]), alo[t][mb],
-                                    b_desc(0, t / TAPS, t % TAPS), 1);   // x_lo w_hi
+                                    b_desc(0, t / TAPS, t % TAPS), 1);
+        wgmma_commit();
+#pragma unroll
+        for (int t = 0; t < TAPS * TAPS; ++t)
+#pragma unroll
+          for (int mb = 0; mb < WG_MB; ++mb) {
+            wgmma_ss<MMA_MODE, 2 * BNT>(acc[mb], wgmma_desc_a(a_row0(0, t / TAPS, t % TAPS) + a_block_offset(mb), slab),
+                                        b_desc(0, t / TAPS, t % TAPS), 1);   // x_hi w_hi | x_hi w_lo
+          }
         wgmma_commit();
       } else {
         wgmma_fence();
@@ -1476,9 +1467,12 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
             }
         }
         wgmma_commit();
-        wgmma_wait<IN_FLIGHT>();
-        refill(q);
       }
+      wgmma_wait<IN_FLIGHT>();
+      // Every warp of the group is past the wait: item q - IN_FLIGHT's wgmmas are done, so
+      // its stage takes item q + SS_STAGES - IN_FLIGHT.
+      group_bar(bar_id);
+      if (leader) pipe.issue(q + SS_STAGES - IN_FLIGHT);
     }
     wgmma_wait<0>();
 #pragma unroll
@@ -1800,7 +1794,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v21",
+            name="ct93_fused_implicit_gemm_v17",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
