@@ -17,12 +17,14 @@ Usage: python3 tools/store_patterns_93.py [PATTERN[@GRID] ...]   (default: 0 5 1
   11 pattern 5 with each CTA walking one contiguous chunk of tiles, 12 pattern 5 with streaming (.cs) stores,
   13 pattern 8's boxes all stored from one buffer of a constant, filled once (checked against that constant)
   14 per warp, 32 consecutive positions of one (co, ph) per store (the v17 kernel's write-out)
-  15, 16, 17 pattern 0 shifted by 8, 32 or 128 bytes (the first pairs are left out of the check)
+  15, 16, 17 pattern 0 shifted by 8, 32 or 128 bytes (the first pairs are left out of the check); 24 by 16 bytes
   18 pattern 5's tiles, each warp store one 256-byte-aligned window of a channel plane, lanes outside the tile masked
   19 tiles of two image rows: per channel one hole-free 2080-byte run, written as sector-aligned 256-byte windows
   20 pattern 19 with the windows started at each run's first pair (odd channels: 16 bytes into a sector)
   21 pattern 19 without each row's last pair, then those pairs by a second kernel; 22 that second kernel alone
   23 pattern 19's tiles, each channel's run staged in shared memory by its warp and written by one 1-D bulk store
+  25 pattern 14, with each 16-byte unit whose halves lie in different warps' stores of one tile (or at a
+    row end, ph 0 at j = 64 with ph 1 at j = 0) written whole by one 16-byte store after the tile
 Patterns 7-9 and 13 view the output as 8-byte elements (one row pair 2i, 2i+1 is 130 of them,
 1040 bytes): TMA needs strides that are multiples of 16 bytes, and a 130-float row is 520. A box
 must also start 16-byte aligned: a part starting at element 65 (the second row) faults with an
@@ -58,6 +60,27 @@ __device__ __forceinline__ void put(float* out, int m, int pair, int nslice) {
   long long idx = ((long long)(n*CO + co)*OH + 2*i+ph)*OW + 2*j;
   if (STREAMING) __stcs(reinterpret_cast<float2*>(out + idx), value_pair(idx));
   else *reinterpret_cast<float2*>(out + idx) = value_pair(idx);
+}
+
+// Pattern 25: where the 16-byte unit of position m's pair (co, ph of slice pair `pair`) has its other
+// half in another warp's window or the other phase row (row ends: ph 0 at j = 64 with ph 1 at j = 0),
+// but in the same tile. Returns 0 when the pair is stored as usual (other half in the same warp
+// store, or outside the tile), 1 when this pair is the unit's first half (idx: the unit's start),
+// 2 when it is the second half (written with the first).
+__device__ __forceinline__ int split_pair(int m, int m0, int warp, int pair, int nslice, long long& idx) {
+  if (m >= M) return 0;
+  const int rem = m % (HQ*WQ), j = rem % WQ, ph = pair & 1;
+  const bool first = ((j + ph) & 1) == 0;
+  int other;
+  if (first) other = j < WQ - 1 ? m + 1 : m - (WQ - 1);   // row end (ph 0): ph 1 at j = 0
+  else other = j > 0 ? m - 1 : m + (WQ - 1);              // row start (ph 1): ph 0 at j = 64
+  const bool row_cross = first ? j == WQ - 1 : j == 0;
+  if (other < m0 || other >= min(m0 + BM, M)) return 0;
+  if (!row_cross && (other - m0) / 32 == warp) return 0;
+  if (!first) return 2;
+  const int n = m / (HQ*WQ), i = rem / WQ, co = (nslice*64 + pair) >> 1;
+  idx = ((long long)(n*CO + co)*OH + 2*i + ph)*OW + 2*j;
+  return 1;
 }
 
 template<int PAT>
@@ -99,6 +122,21 @@ __global__ void __launch_bounds__(256,1) k(float* out) {
     } else if (PAT == 14) {  // per warp, 32 consecutive positions for every (co, ph) of the slice
       #pragma unroll 4
       for (int it = 0; it < 64; ++it) put(out, m0 + 32*warp + lane, it, nslice);
+    } else if (PAT == 25) {  // pattern 14, with every 16-byte unit that lies in the tile written whole
+      const int m = m0 + 32*warp + lane;
+      #pragma unroll 4
+      for (int it = 0; it < 64; ++it) {
+        long long idx;
+        if (split_pair(m, m0, warp, it, nslice, idx) == 0) put(out, m, it, nslice);
+      }
+      #pragma unroll 4
+      for (int it = 0; it < 64; ++it) {   // the units split between warps or rows, after the tile
+        long long idx;
+        if (split_pair(m, m0, warp, it, nslice, idx) == 1) {
+          const float2 a = value_pair(idx), b = value_pair(idx + 2);
+          *reinterpret_cast<float4*>(out + idx) = make_float4(a.x, a.y, b.x, b.y);
+        }
+      }
     } else if (PAT == 5 || PAT == 11 || PAT == 12) {   // per group, per co: items (i, ph, j) in memory order,
                                                         // 32 consecutive per instruction (12: streaming stores)
       int j0 = m0 % WQ;
@@ -357,8 +395,8 @@ __global__ void lin(float* out, long long n2) {
   }
 }
 
-// patterns 15, 16, 17: pattern 0 shifted by 1, 4 or 16 pairs (8, 32 or 128 bytes), so that every 256-byte
-// warp store is only 8-byte, sector or line aligned (the first shift pairs are not written)
+// patterns 15, 24, 16, 17: pattern 0 shifted by 1, 2, 4 or 16 pairs (8, 16, 32 or 128 bytes), so that every
+// 256-byte warp store is only 8-byte, 16-byte, sector or line aligned (the first shift pairs are not written)
 __global__ void lin_off(float* out, long long n2, int shift) {
   long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
   long long stride = (long long)gridDim.x * blockDim.x;
@@ -487,9 +525,11 @@ void run(torch::Tensor out, int pat, int grid) {
     case 12: k<12><<<grid, 256>>>(p); break;
     case 13: launch_tma<13>(p, grid); break;
     case 14: k<14><<<grid, 256>>>(p); break;
+    case 25: k<25><<<grid, 256>>>(p); break;
     case 15: lin_off<<<grid, 256>>>(p, out.numel()/2, 1); break;
     case 16: lin_off<<<grid, 256>>>(p, out.numel()/2, 4); break;
     case 17: lin_off<<<grid, 256>>>(p, out.numel()/2, 16); break;
+    case 24: lin_off<<<grid, 256>>>(p, out.numel()/2, 2); break;
     case 18: window_k<<<grid, 256>>>(p); break;
     case 19: run_k<true><<<grid, 256>>>(p); break;
     case 20: run_k<false><<<grid, 256>>>(p); break;
@@ -524,7 +564,7 @@ def main():
         grid = int(arg.split("@")[1]) if "@" in arg else (132 * 8 if pat == 0 else 132)
         out.fill_(float("nan"))
         mod.run(out, pat, grid)
-        shift = {15: 1, 16: 4, 17: 16}.get(pat, 0)   # the shifted linear patterns leave their first pairs unwritten
+        shift = {15: 1, 24: 2, 16: 4, 17: 16}.get(pat, 0)   # the shifted linear patterns leave their first pairs unwritten
         if pat == 13:
             ok = torch.equal(out, torch.full_like(out, 1.5))
         elif pat == 22:   # writes only the last pair of every row
