@@ -25,6 +25,7 @@ Usage: python3 tools/store_patterns_93.py [PATTERN[@GRID] ...]   (default: 0 5 1
   23 pattern 19's tiles, each channel's run staged in shared memory by its warp and written by one 1-D bulk store
   25 pattern 14, with each 16-byte unit whose halves lie in different warps' stores of one tile (or at a
     row end, ph 0 at j = 64 with ph 1 at j = 0) written whole by one 16-byte store after the tile
+  26, 27 pattern 14 with an L2 evict_last (26) or evict_first (27) cache policy on every store
 Patterns 7-9 and 13 view the output as 8-byte elements (one row pair 2i, 2i+1 is 130 of them,
 1040 bytes): TMA needs strides that are multiples of 16 bytes, and a 130-float row is 520. A box
 must also start 16-byte aligned: a part starting at element 65 (the second row) faults with an
@@ -52,14 +53,17 @@ __device__ __forceinline__ float2 value_pair(long long idx) {
 }
 
 template<bool STREAMING = false>   // STREAMING: st.global.cs (evict-first)
-__device__ __forceinline__ void put(float* out, int m, int pair, int nslice) {
+__device__ __forceinline__ void put(float* out, int m, int pair, int nslice, uint64_t l2_policy = 0) {
   if (m >= M) return;
   int n = m / (HQ*WQ), rem = m % (HQ*WQ), i = rem / WQ, j = rem % WQ;
   int p = nslice*64 + pair;
   int co = p >> 1, ph = p & 1;
   long long idx = ((long long)(n*CO + co)*OH + 2*i+ph)*OW + 2*j;
-  if (STREAMING) __stcs(reinterpret_cast<float2*>(out + idx), value_pair(idx));
-  else *reinterpret_cast<float2*>(out + idx) = value_pair(idx);
+  const float2 v = value_pair(idx);
+  if (STREAMING) __stcs(reinterpret_cast<float2*>(out + idx), v);
+  else if (l2_policy) asm volatile("st.global.L2::cache_hint.v2.f32 [%0], {%1, %2}, %3;"
+                                   :: "l"(out + idx), "f"(v.x), "f"(v.y), "l"(l2_policy) : "memory");
+  else *reinterpret_cast<float2*>(out + idx) = v;
 }
 
 // Pattern 25: where the 16-byte unit of position m's pair (co, ph of slice pair `pair`) has its other
@@ -122,6 +126,12 @@ __global__ void __launch_bounds__(256,1) k(float* out) {
     } else if (PAT == 14) {  // per warp, 32 consecutive positions for every (co, ph) of the slice
       #pragma unroll 4
       for (int it = 0; it < 64; ++it) put(out, m0 + 32*warp + lane, it, nslice);
+    } else if (PAT == 26 || PAT == 27) {   // pattern 14 with an L2 eviction policy on every store
+      uint64_t pol;
+      if (PAT == 26) asm("createpolicy.fractional.L2::evict_last.b64 %0, 1.0;" : "=l"(pol));
+      else asm("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(pol));
+      #pragma unroll 4
+      for (int it = 0; it < 64; ++it) put(out, m0 + 32*warp + lane, it, nslice, pol);
     } else if (PAT == 25) {  // pattern 14, with every 16-byte unit that lies in the tile written whole
       const int m = m0 + 32*warp + lane;
       #pragma unroll 4
@@ -526,6 +536,8 @@ void run(torch::Tensor out, int pat, int grid) {
     case 13: launch_tma<13>(p, grid); break;
     case 14: k<14><<<grid, 256>>>(p); break;
     case 25: k<25><<<grid, 256>>>(p); break;
+    case 26: k<26><<<grid, 256>>>(p); break;
+    case 27: k<27><<<grid, 256>>>(p); break;
     case 15: lin_off<<<grid, 256>>>(p, out.numel()/2, 1); break;
     case 16: lin_off<<<grid, 256>>>(p, out.numel()/2, 4); break;
     case 17: lin_off<<<grid, 256>>>(p, out.numel()/2, 16); break;
