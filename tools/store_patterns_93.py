@@ -26,6 +26,8 @@ Usage: python3 tools/store_patterns_93.py [PATTERN[@GRID] ...]   (default: 0 5 1
   25 pattern 14, with each 16-byte unit whose halves lie in different warps' stores of one tile (or at a
     row end, ph 0 at j = 64 with ph 1 at j = 0) written whole by one 16-byte store after the tile
   26, 27 pattern 14 with an L2 evict_last (26) or evict_first (27) cache policy on every store
+  28 pattern 19's tiles, each lane storing the 16-byte unit that starts at one of its 2 positions per block of 8
+    (a row-pair kernel's accumulators stored without staging), plus each row's 8-byte head or tail
 Patterns 7-9 and 13 view the output as 8-byte elements (one row pair 2i, 2i+1 is 130 of them,
 1040 bytes): TMA needs strides that are multiples of 16 bytes, and a 130-float row is 520. A box
 must also start 16-byte aligned: a part starting at element 65 (the second row) faults with an
@@ -473,6 +475,43 @@ __global__ void __launch_bounds__(256,1) run_k(float* out) {
   }
 }
 
+// Pattern 28: pattern 19's tiles and channels, stored the way a row-pair kernel's accumulators (weights as the
+// m64 operand: a warp holds 4 channels x 2 ph per m64 block, a lane 2 consecutive positions of one (co, ph)
+// row per block of 8) could be stored without staging: per block, each lane writes the 16-byte unit that
+// starts at one of its positions (ph 0 rows are 16-byte aligned, ph 1 rows start 8 bytes in), and the 8-byte
+// tail (ph 0, j = 64) or head (ph 1, j = 0) of a row. In a kernel half the units need the next lane's pair.
+__global__ void __launch_bounds__(256,1) rowpair_direct_k(float* out) {
+  const int lane = threadIdx.x & 31, warp = (threadIdx.x >> 5) & 3, grp = threadIdx.x >> 7;
+  const int nslice = blockIdx.x & 3, mrow = blockIdx.x >> 2, nrows = gridDim.x >> 2;
+  const int r = lane >> 2, c = lane & 3, ph = r & 1;
+  for (int t = mrow*2 + grp; t < NB*ROW_TILES; t += nrows*2) {
+    const int n = t / ROW_TILES, kt = t - n*ROW_TILES;
+    const int grid_rows = min(2, HQ - 2*kt);
+    for (int mb = 0; mb < 2; ++mb) {
+      const int co = nslice*32 + 8*warp + 4*mb + (r >> 1);
+      const long long plane = (long long)(n*CO + co)*OH*OW;
+      #pragma unroll 1
+      for (int k = 0; k < 17; ++k) {
+        long long unit = -1, piece = -1;
+        #pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int col = 8*k + 2*c + h, gi = col >= WQ ? 1 : 0;
+          if (gi >= grid_rows || col >= 2*WQ) continue;
+          const int j = col - gi*WQ;
+          const long long idx = plane + (long long)(4*kt + 2*gi + ph)*OW + 2*j;
+          if ((j & 1) == ph && j < WQ - 1) unit = idx;
+          else if ((ph == 0 && j == WQ - 1) || (ph == 1 && j == 0)) piece = idx;
+        }
+        if (unit >= 0) {
+          const float2 a = value_pair(unit), b = value_pair(unit + 2);
+          *reinterpret_cast<float4*>(out + unit) = make_float4(a.x, a.y, b.x, b.y);
+        }
+        if (piece >= 0) *reinterpret_cast<float2*>(out + piece) = value_pair(piece);
+      }
+    }
+  }
+}
+
 // Pattern 23: pattern 19's tiles and channels; each warp stages 4 channels' runs per round in shared memory
 // (two buffers per warp) and 4 lanes write them, one 1-D bulk store per run (16-byte aligned: 4 k OW and
 // OH OW are multiples of 4 elements). Bulk-store groups belong to the issuing thread, so each issuing lane
@@ -537,6 +576,7 @@ void run(torch::Tensor out, int pat, int grid) {
     case 14: k<14><<<grid, 256>>>(p); break;
     case 25: k<25><<<grid, 256>>>(p); break;
     case 26: k<26><<<grid, 256>>>(p); break;
+    case 28: rowpair_direct_k<<<grid, 256>>>(p); break;
     case 27: k<27><<<grid, 256>>>(p); break;
     case 15: lin_off<<<grid, 256>>>(p, out.numel()/2, 1); break;
     case 16: lin_off<<<grid, 256>>>(p, out.numel()/2, 4); break;
