@@ -138,7 +138,6 @@ struct Params {
   const uint4* xg;      // SS path: channels-last copy of x, [quads][xg_rows][16 bytes]
   int halo, npos, xg_rows;   // SS path: A rows before m0 (taps), rows per stage slab, rows per xg quad
   int bn, bblocks;      // GEMM columns per CTA; packed B k-blocks per slice (2 * nkb: hi and lo parts, exact SS)
-  int rowpair;          // packed weights in the row-pair kernel's column order (see rowpair_column)
   float add, mul;
   FastDiv fWq, fHq, fR, fnvec;
 };
@@ -467,7 +466,7 @@ __device__ __forceinline__ void cta_prologue(const Params& p, int nslice, unsign
   uint4* Bs = reinterpret_cast<uint4*>(smem);
   for (int v = tid; v < nv; v += THREADS) cp_async16(smem_u32(Bs + v), src + v, 16);
   cp_async_commit();
-  for (int c = tid; tab && c < p.bn; c += THREADS) {
+  for (int c = tid; c < p.bn; c += THREADS) {
     int n = nslice * p.bn + c, SS = p.S * p.S;
     const int co = n / SS;
     ColInfo ci;
@@ -760,15 +759,6 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
 constexpr int WG_MB = BM / 64;     // m64 row blocks per warp-group tile
 constexpr int WG_ACC = BN / 2;     // fp32 accumulators per thread per m64 x BN block
 
-// The row-pair kernel (below) takes the packed weights as its A operand, whose accumulator row r
-// of a warp's 16 pairs with row r + 8 in every lane. Row c of a slice is therefore GEMM column
-// (4 co of 16-row group c / 16) x (ph) at rows 0-7 and the same with pw = 1 at rows 8-15, so a
-// lane holds both pw of one (co, ph). S == 2 only.
-__host__ __device__ __forceinline__ int rowpair_column(int c) {
-  const int r = c & 15;
-  return (c >> 4) * 16 + (r & 7) / 2 * 4 + (r & 1) * 2 + (r >> 3);
-}
-
 // Packed B in the canonical K-major, non-swizzled wgmma layout: per k-block (32 bytes of
 // K per column) and 8-column group, two 8x16-byte core matrices (k bytes 0-15, 16-31).
 //   byte(kb, n, kbyte) = kb * (bn * 32) + (n / 8) * 256 + (kbyte / 16) * 128 + (n % 8) * 16 + kbyte % 16
@@ -778,8 +768,7 @@ __host__ __device__ __forceinline__ int rowpair_column(int c) {
 // (Vector idx of the packed B; run by prep_wgmma_kernel.)
 template <int MODE, typename WT>
 __device__ __forceinline__ void pack_b_wgmma_vec(const WT* __restrict__ w, uint4* __restrict__ out, int Cin, int Cout,
-                                                 int K, int S, int T_, int nkb, int bn, int bblocks, bool rowpair,
-                                                 int idx) {
+                                                 int K, int S, int T_, int nkb, int bn, int bblocks, int idx) {
   using T = typename Traits<MODE>::T;
   constexpr int KB_CI = Traits<MODE>::KB_CI;
   constexpr int EPV = 16 / (int)sizeof(T);   // elements per 16-byte vector
@@ -788,7 +777,7 @@ __device__ __forceinline__ void pack_b_wgmma_vec(const WT* __restrict__ w, uint4
   const int kbx = r % bblocks, s = r / bblocks;
   const int kb = MODE == F32X3 ? kbx >> 1 : kbx, part = MODE == F32X3 ? kbx & 1 : 0;
   const int cb = kb / (T_ * T_), a = (kb / T_) % T_, b = kb % T_;
-  const int n = s * bn + (rowpair ? rowpair_column(ng * 8 + row) : ng * 8 + row);
+  const int n = s * bn + ng * 8 + row;
   const int co = n / (S * S), ph = (n / S) % S, pw = n % S;
   const int kh = ph + S * a, kw = pw + S * b;
   uint32_t v[4];
@@ -1234,7 +1223,7 @@ __global__ void __launch_bounds__(PREP_THREADS) prep_wgmma_kernel(const __grid_c
     const int idx = (b - pre_blocks) * PREP_THREADS + (int)threadIdx.x;
     if (idx < total_lanes)
       pack_b_wgmma_vec<MODE, T>(static_cast<const T*>(p.w), bpack, p.Cin, p.Cout, p.K, p.S, p.T, p.nkb, p.bn,
-                                p.bblocks, p.rowpair, idx);
+                                p.bblocks, idx);
   }
 }
 
@@ -1256,14 +1245,14 @@ __device__ __forceinline__ uint64_t wgmma_desc_a(uint32_t saddr, uint32_t slab_b
 struct SsPipe {
   const Params& p;
   uint32_t stages, bars;   // this group's stages and mbarriers (shared-memory addresses)
-  int first, step, nitems, quads, tile_pos;   // tile_pos: GEMM rows (positions) per tile
+  int first, step, nitems, quads;
   __device__ __forceinline__ int tile_of(int q) const { return first + (q / p.nchunk) * step; }
   __device__ __forceinline__ void issue(int q) const {
     if (q >= nitems) return;
     const uint32_t stage = stages + (q % SS_STAGES) * p.stage_bytes, bar = bars + 8 * (q % SS_STAGES);
     const int slab = p.npos * 16;
     // xg row of GEMM row m is m + halo, so the tile's first A row (m0 - halo) is row m0
-    const uint4* src = p.xg + (int64_t)(q % p.nchunk) * quads * p.xg_rows + (int64_t)tile_of(q) * tile_pos;
+    const uint4* src = p.xg + (int64_t)(q % p.nchunk) * quads * p.xg_rows + (int64_t)tile_of(q) * BM;
     mbar_arrive_expect_tx(bar, (uint32_t)p.stage_bytes);
     for (int k = 0; k < quads; ++k) bulk_copy_g2s(stage + k * slab, src + (int64_t)k * p.xg_rows, slab, bar);
   }
@@ -1401,7 +1390,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
   const uint32_t slab = p.npos * 16;
   const uint32_t b_smem = smem_u32(smem);
   const SsPipe pipe{p, smem_u32(Abase) + (uint32_t)(g * SS_STAGES * p.stage_bytes),
-                    smem_u32(Abase - MBAR_BYTES) + 8 * SS_STAGES * g, first, step, nitems, p.CIC / QE, BM};
+                    smem_u32(Abase - MBAR_BYTES) + 8 * SS_STAGES * g, first, step, nitems, p.CIC / QE};
   // this thread's A-fragment rows (register-A layout: rows lg and lg + 8 of the warp's 16 in
   // the m64 block, i.e. tile rows 32 wig + lg and 16 further with the interleaved row groups)
   const uint32_t frag_off = (uint32_t)((wig * 32 + (lane >> 2)) * 16 + (lane & 3) * 4);
@@ -1505,238 +1494,6 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
   }
 }
 
-// ========================================================================================
-// Row-pair kernel (TF32 / bf16 / fp16; S = 2, K = 4, W = 64: the KernelBench v0.1 shape): the GEMM
-// swapped, D[column][position] = W X, so that a tile of positions can be two whole grid rows.
-//   The write-out is what limits the SS kernel: a 128-position tile cuts image rows, so each
-//   channel's outputs in a tile form several runs with holes, and partial sectors cost twice
-//   the bytes' time (perf log: store patterns 14, 18, 19). Two grid rows (130 positions) make
-//   each channel's part of a tile one hole-free run of 4 output rows. m64 blocks cannot hold
-//   130 positions, but wgmma's N can (136): the resident packed weights become the A operand
-//   (two m64 blocks = the slice's 128 columns), the x stage the B operand (the same
-//   channels-last rows, K-major, 8 positions per core matrix).
-//   Epilogue per warp and m64 block (4 channels): clamp and vote per n8 block, GELU in
-//   registers, the values staged per warp in run order, then each channel's run written with
-//   16-byte stores. The grid row width is a compile-time constant so that every staging
-//   store has an immediate offset (at run-time width, the address math cost ~20 instructions
-//   per store and made the epilogue issue-bound).
-// ========================================================================================
-constexpr int RP_WQ = 65;                  // grid row width (W = 64, K = 4, S = 2)
-constexpr int RP_POS = 2 * RP_WQ;          // positions per tile: two grid rows
-constexpr int RP_N = 136;                  // wgmma N: RP_POS rounded up to 8
-constexpr int RP_WO = 2 * RP_WQ;           // output row length
-constexpr int RP_RUN = 4 * RP_WO;          // one channel's outputs in a tile: rows (2 grid rows x 2 ph)
-constexpr int RP_PITCH = RP_RUN + 8;       // staging floats per channel (channels 8 banks apart)
-constexpr int RP_CH_ROUND = 2;             // channels staged per warp and round (4 per m64 block)
-constexpr int RP_STAGING_WARP_BYTES = RP_CH_ROUND * RP_PITCH * 4;   // one warp's staging, in a free stage
-constexpr int RP_SLACK_BYTES = (RP_N - RP_POS) * 16;   // padding positions read past the last stage
-static_assert(RP_RUN % 4 == 0 && RP_PITCH % 4 == 0, "runs and channels start 16-byte aligned in staging");
-
-// B descriptor of the x stage: K-major, no swizzle; next channel quad at +slab (leading
-// offset), next 8 positions at +128 B (stride offset).
-__device__ __forceinline__ uint64_t wgmma_desc_x(uint32_t saddr, uint32_t slab_bytes) {
-  return (uint64_t)((saddr & 0x3FFFFu) >> 4) | ((uint64_t)(slab_bytes >> 4) << 16) | ((uint64_t)(128 >> 4) << 32);
-}
-
-__device__ __forceinline__ void sts64(float* dst, float a, float b) {
-  *reinterpret_cast<float2*>(dst) = make_float2(a, b);
-}
-__device__ __forceinline__ void store4(float* dst, float4 v) { *reinterpret_cast<float4*>(dst) = v; }
-template <typename T>
-__device__ __forceinline__ void store4(T* dst, float4 v) {
-  T e[4] = {from_f<T>(v.x), from_f<T>(v.y), from_f<T>(v.z), from_f<T>(v.w)};
-  *reinterpret_cast<uint2*>(dst) = *reinterpret_cast<const uint2*>(e);
-}
-
-// Where the tile's two grid rows land in the output: element offsets of (n, co = 0, oh = 2 i)
-// for each row, and whether the second row exists (the last tile of an odd row count).
-struct RowPairTile {
-  int64_t row_off[2];
-  bool row1;
-  int m0;   // first GEMM row
-  __device__ RowPairTile(const Params& p, int tile) : m0(tile * RP_POS) {
-    const int64_t img = (int64_t)p.Cout * p.Ho * p.Wo;
-#pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      const int v = 2 * tile + r, n = p.fHq.div(v);
-      row_off[r] = n * img + (int64_t)(2 * (v - n * p.Hq)) * p.Wo;
-    }
-    row1 = 2 * tile + 1 < p.Nb * p.Hq;
-  }
-};
-
-// One warp's part of one m64 block: accumulator (t, e) is row lg (pw 0) or lg + 8 (pw 1, e >= 2) of
-// the warp's 16, position 8 t + 2 lt + (e & 1). Row lg is channel co0 + lg / 2, phase ph = lg % 2.
-template <typename T>
-__device__ __forceinline__ void rowpair_epilogue(const Params& p, float (&acc)[RP_N / 2], float* stg,
-                                                 const RowPairTile& tile, int co0, float badd, int lane,
-                                                 const Epilogue& epi) {
-  const int lg = lane >> 2, lt = lane & 3;
-  const float zero_out = epi.zero_mul(0.f);
-  bool anynan = false;
-#pragma unroll
-  for (int t = 0; t < RP_N / 8; ++t) {
-    uint32_t bits = 0;
-    const bool real = 8 * t + 8 <= RP_POS || lt == 0;   // padding positions hold whatever the stage rows past 196 held
-#pragma unroll
-    for (int e = 0; e < 4; ++e) {
-      float& a = acc[t * 4 + e];
-      a = min0_nan(a + badd);
-      if (real) {
-        bits |= __float_as_uint(a);
-        anynan |= isnan(a);
-      }
-    }
-    // All +0 in the warp's block (the usual case with torch.rand inputs): no erf.
-    if (__any_sync(0xffffffffu, bits != 0u)) {
-#pragma unroll
-      for (int e = 0; e < 4; ++e) acc[t * 4 + e] = epi.gelu_mul(acc[t * 4 + e]);
-    } else {
-#pragma unroll
-      for (int e = 0; e < 4; ++e) acc[t * 4 + e] = zero_out;
-    }
-  }
-  T* out = static_cast<T*>(p.out);
-  const int64_t chan = (int64_t)p.Ho * p.Wo;
-  const int ch = lg >> 1;
-  // Staging offset of position p at this lane's (channel, ph): run row 2 r + ph, r = p >= RP_WQ,
-  // column 2 (p - r RP_WQ), i.e. ph RP_WO + 2 p + r RP_WO. The lane part (4 lt) is in `s`.
-  float* s = stg + (ch % RP_CH_ROUND) * RP_PITCH + (lg & 1) * RP_WO + 4 * lt;
-#pragma unroll 1
-  for (int round = 0; round < 4 / RP_CH_ROUND; ++round) {
-    // the staging buffer's previous bulk stores must have read it
-    if (lane < RP_CH_ROUND) asm volatile("cp.async.bulk.wait_group.read 0;" ::: "memory");
-    __syncwarp();
-    if (ch / RP_CH_ROUND == round) {
-#pragma unroll
-      for (int t = 0; t < RP_N / 8; ++t) {
-        const float* a = &acc[t * 4];
-        if (8 * t + 8 <= RP_WQ) {              // both positions in grid row 0
-          sts64(s + 16 * t, a[0], a[2]);
-          sts64(s + 16 * t + 2, a[1], a[3]);
-        } else if (8 * t >= RP_WQ) {           // both in row 1 (t = 16: only lane lt = 0 is a real position)
-          if (8 * t + 8 <= RP_POS || lt == 0) {
-            sts64(s + 16 * t + RP_WO, a[0], a[2]);
-            sts64(s + 16 * t + 2 + RP_WO, a[1], a[3]);
-          }
-        } else {                               // t = 8: positions 64 + 2 lt, 65 + 2 lt
-          static_assert(RP_WQ == 65, "the block that straddles the grid rows is written for RP_WQ = 65");
-          sts64(s + 16 * t + (lt ? RP_WO : 0), a[0], a[2]);
-          sts64(s + 16 * t + 2 + RP_WO, a[1], a[3]);
-        }
-      }
-    }
-    asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
-    __syncwarp();
-    if (lane < RP_CH_ROUND) {   // one lane per channel: its run, or its two row parts where the pair crosses images
-      const int co = co0 + round * RP_CH_ROUND + lane;
-      const uint32_t src = smem_u32(stg + lane * RP_PITCH);
-      T* dst = out + co * chan + tile.row_off[0];
-      if (co < p.Cout) {
-        const bool joined = tile.row1 && tile.row_off[1] == tile.row_off[0] + 2 * RP_WO;
-        const uint32_t bytes0 = (joined ? RP_RUN : RP_RUN / 2) * 4;
-        asm volatile("cp.async.bulk.global.shared::cta.bulk_group [%0], [%1], %2;" :: "l"(dst), "r"(src), "r"(bytes0) : "memory");
-        if (tile.row1 && !joined)
-          asm volatile("cp.async.bulk.global.shared::cta.bulk_group [%0], [%1], %2;"
-                       :: "l"(out + co * chan + tile.row_off[1]), "r"(src + RP_RUN / 2 * 4), "r"(RP_RUN / 2 * 4) : "memory");
-      }
-      asm volatile("cp.async.bulk.commit_group;" ::: "memory");
-    }
-  }
-  if (__any_sync(0xffffffffu, anynan)) {
-    if (lane < RP_CH_ROUND) asm volatile("cp.async.bulk.wait_group 0;" ::: "memory");
-    __syncwarp();
-    fixup_nans<T>(p, tile.m0, RP_POS, co0 * 4, 16, lane, epi);   // the warp's 4 channels: 16 GEMM columns
-  }
-}
-
-template <int MODE>
-__global__ void __launch_bounds__(THREADS, 1) ct93_rowpair_kernel(const __grid_constant__ Params p) {
-  using T = typename Traits<MODE>::T;
-  constexpr int KB_CI = Traits<MODE>::KB_CI;
-  constexpr int QE = 16 / (int)sizeof(T);
-  constexpr int KBB = BN * 32;             // packed weight bytes per k-block
-  constexpr int IN_FLIGHT = 2;
-  const size_t b_bytes = (size_t)p.bblocks * KBB;
-  extern __shared__ __align__(128) unsigned char smem[];
-  unsigned char* Abase = smem + b_bytes + MBAR_BYTES;
-
-  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int nslice = blockIdx.x % p.nsl, mslot = blockIdx.x / p.nsl;
-  cta_prologue<T>(p, nslice, smem, nullptr, Abase, 0, GROUPS * SS_STAGES, 1);
-
-  const int g = __shfl_sync(0xffffffffu, warp / GROUP_WARPS, 0), wig = warp % GROUP_WARPS;
-  const bool leader = tid % GROUP_THREADS == 0;
-  const int bar_id = 1 + g;
-  const int first = mslot * GROUPS + g;
-  const int step = GROUPS * p.gm;
-  const int nitems = group_tiles(mslot, g, step, p.ntiles) * p.nchunk;
-  const Epilogue epi{p.add, p.mul};
-  const int blocks = p.CIC / KB_CI;
-  const uint32_t slab = p.npos * 16;
-  const uint32_t w_smem = smem_u32(smem);
-  const SsPipe pipe{p, smem_u32(Abase) + (uint32_t)(g * SS_STAGES * p.stage_bytes),
-                    smem_u32(Abase - MBAR_BYTES) + 8 * SS_STAGES * g, first, step, nitems, p.CIC / QE, RP_POS};
-  // this lane's channels (accumulator rows lg, lg + 8 of the warp's 16 in m64 block mb) and bias + add
-  int co0[WG_MB];
-  float badd[WG_MB];
-#pragma unroll
-  for (int mb = 0; mb < WG_MB; ++mb) {
-    co0[mb] = nslice * (BN / 4) + 16 * mb + 4 * wig;
-    const int co = co0[mb] + (lane >> 3);
-    badd[mb] = (p.bias && co < p.Cout ? to_f(static_cast<const T*>(p.bias)[co]) : 0.f) + epi.add;
-  }
-  float acc[WG_MB][RP_N / 2];
-
-  if (leader)
-    for (int d = 0; d < SS_STAGES - IN_FLIGHT; ++d) pipe.issue(d);
-  for (int q0 = 0; q0 < nitems; q0 += p.nchunk) {
-    const int tile = pipe.tile_of(q0);
-    for (int chunk = 0; chunk < p.nchunk; ++chunk) {
-      const int q = q0 + chunk;
-      pipe.wait(q);
-      const uint32_t stage = pipe.stages + (q % SS_STAGES) * p.stage_bytes;
-      wgmma_fence();
-#pragma unroll 1
-      for (int cb = 0; cb < blocks; ++cb) {
-#pragma unroll
-        for (int a = 0; a < 2; ++a)
-#pragma unroll
-          for (int b = 0; b < 2; ++b) {
-            // tap (a, b) of position m is x row m - a RP_WQ - b: the stage shifted by that many rows
-            const uint64_t xdesc = wgmma_desc_x(stage + 2 * cb * slab + (uint32_t)((p.halo - a * RP_WQ - b) * 16), slab);
-            const uint32_t wblock = w_smem + (uint32_t)((((chunk * blocks + cb) * 2 + a) * 2 + b) * KBB);
-#pragma unroll
-            for (int mb = 0; mb < WG_MB; ++mb)
-              wgmma_ss<MODE, RP_N>(acc[mb], wgmma_desc(wblock + mb * (KBB / 2)), xdesc,
-                                   chunk > 0 || cb > 0 || a > 0 || b > 0);
-          }
-      }
-      wgmma_commit();
-      wgmma_wait<IN_FLIGHT>();
-      group_bar(bar_id);   // every warp is past the wait: item q - IN_FLIGHT's stage is free
-      if (leader) pipe.issue(q + SS_STAGES - IN_FLIGHT);
-    }
-    wgmma_wait<0>();
-#pragma unroll
-    for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
-    group_bar(bar_id);   // every warp's wgmmas are done with the stages that take the staging
-    // Staging goes to the group's two stages that hold no load now (the tile's last item and the one
-    // before it; the next tile's first refill reuses them after a group barrier), two warps per stage.
-    const int q_last = q0 + p.nchunk - 1;
-    float* stg = reinterpret_cast<float*>(
-        Abase + (size_t)(g * SS_STAGES + (q_last + 3 + (wig >> 1)) % SS_STAGES) * p.stage_bytes +
-        (wig & 1) * RP_STAGING_WARP_BYTES);
-    const RowPairTile rows(p, tile);
-#pragma unroll
-    for (int mb = 0; mb < WG_MB; ++mb) rowpair_epilogue<T>(p, acc[mb], stg, rows, co0[mb], badd[mb], lane, epi);
-    // the stages are refilled after the next tile's first barrier: the bulk stores must have read them
-    if (lane < RP_CH_ROUND) asm volatile("cp.async.bulk.wait_group.read 0;" ::: "memory");
-    __syncwarp();
-  }
-  if (lane < RP_CH_ROUND) asm volatile("cp.async.bulk.wait_group 0;" ::: "memory");
-}
-
 // Fallback for shapes whose tiles do not fit in shared memory: one thread per output,
 // fp32 FMA (at least as accurate as every mode of the fast path).
 template <typename T>
@@ -1826,7 +1583,6 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
               (int64_t)Cin * H * W < (int64_t)INT32_MAX;
   int smem_total = 0;
   bool use_ss = false;   // SS wgmma kernel on the channels-last copy of x
-  bool use_rowpair = false;   // the row-pair kernel (also on the channels-last copy of x)
   bool use_wgmma = false;
   int tma_rows = 0;   // rows of the TMA box (0: no TMA loader)
   if (fast) {
@@ -1853,21 +1609,9 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     // GEMM columns in all (T = 2): a 64-column slice, so no MMA or epilogue round is spent on
     // padding columns (measured 12% faster on kernelbench-v0).
     const int halo = (p.T - 1) * (p.Wq + 1);
-    if (MODE == TF32 && S == 2 && K == 4 && p.Wq == RP_WQ && Mtot64 + halo + RP_N + RP_WQ < (int64_t)INT32_MAX) {
-      const int cic = 2 * KB_CI, cinp = round_up(Cin, cic), nkb = cinp / KB_CI * 4;
-      const int stage = cic / vpe * (RP_POS + halo) * 16;   // two k-blocks of channels per chunk
-      static_assert(2 * RP_STAGING_WARP_BYTES <= 2 * KB_CI / 4 * (RP_POS + RP_WQ + 1) * 16, "two warps' staging per stage");
-      const int64_t tot = (int64_t)nkb * BN * 32 + MBAR_BYTES + (int64_t)GROUPS * SS_STAGES * stage + RP_SLACK_BYTES;
-      if (tot <= max_smem) {
-        p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
-        p.stage_bytes = stage; p.halo = halo; p.npos = RP_POS + halo; smem_total = (int)tot;
-        p.bn = BN; p.bblocks = nkb;
-        fast = use_ss = use_rowpair = true;
-      }
-    }
     const int ss_bn = (MODE == F32X3 || (Cout * S * S <= 64 && p.T == 2)) ? 64 : BN;
     const int parts = MODE == F32X3 ? 2 : 1;
-    if ((MODE != F32X3 || p.T == 2) && Mtot64 + halo + 2 * BM < (int64_t)INT32_MAX) {
+    if ((MODE != F32X3 || p.T == 2) && Mtot64 + halo + BM < (int64_t)INT32_MAX) {
       for (int cic = MODE == F32X3 ? KB_CI : 2 * KB_CI; cic >= KB_CI && !fast; cic -= KB_CI) {
         const int cinp = round_up(Cin, cic), nkb = cinp / KB_CI * p.T * p.T;
         const int stage = cic / vpe * (BM + halo) * 16;
@@ -1918,9 +1662,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     return out;
   }
   p.Mtot = (int)Mtot64;
-  const int tile_pos = use_rowpair ? RP_POS : BM;   // GEMM rows per tile
-  p.ntiles = use_rowpair ? (Nb * p.Hq + 1) / 2 : (p.Mtot + BM - 1) / BM;
-  p.rowpair = use_rowpair;
+  p.ntiles = (p.Mtot + BM - 1) / BM;
   if (!use_ss) { p.bn = BN; p.bblocks = p.nkb; }
   p.nsl = (Cout * S * S + p.bn - 1) / p.bn;
   const int nsm = prop->multiProcessorCount;
@@ -1938,7 +1680,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   // ---- one workspace: the repacked weights (tiny), then on the SS path the channels-last x ----
   const int total_lanes = p.nsl * p.bblocks * p.bn * 2;   // uint4 of packed B
   const int quads = use_ss ? p.CIC / (16 / esz) * p.nchunk : 0;
-  p.xg_rows = use_ss ? p.ntiles * tile_pos + p.npos : 0;   // past the last tile's stage (rows from its m0)
+  p.xg_rows = use_ss ? p.Mtot + p.halo + BM : 0;   // the last tile's stage reads rows up to ntiles * BM + halo
   auto work = torch::empty({((int64_t)total_lanes + (int64_t)quads * p.xg_rows) * 4}, x.options().dtype(torch::kInt32));
   uint4* bpack = reinterpret_cast<uint4*>(work.data_ptr());
   p.bpack = bpack;
@@ -1952,9 +1694,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     if constexpr (MODE == F32X3) {
       kernel = ct93_wgmma_ss_kernel<MODE, 2, 64>;   // use_ss only (T == 2)
     } else {
-      if (use_rowpair)
-        kernel = ct93_rowpair_kernel<MODE>;
-      else if (use_ss && p.T == 2)
+      if (use_ss && p.T == 2)
         kernel = p.bn == 64 ? ct93_wgmma_ss_kernel<MODE, 2, 64> : ct93_wgmma_ss_kernel<MODE, 2, BN>;
       else if (use_ss)
         kernel = ct93_wgmma_ss_kernel<MODE, 0, BN>;
@@ -2010,7 +1750,7 @@ torch::Tensor ct93_forward(torch::Tensor x, torch::Tensor w, c10::optional<torch
 
 
 def _wgmma_source():
-    """wgmma wrappers for m64 x N (N = 64, 128, 136): A from registers (wgmma_rs) or by descriptor
+    """wgmma wrappers for m64 x N (N = 64, 128): A from registers (wgmma_rs) or by descriptor
     (wgmma_ss), B by descriptor, N / 2 accumulator operands per thread."""
     variants = {"TF32": ("k8", "tf32", ""), "BF16": ("k16", "bf16", ", 0"), "F16": ("k16", "f16", ", 0")}
     decls = ("template <int MODE, int N> __device__ __forceinline__ void wgmma_rs(float (&d)[N / 2], "
@@ -2018,7 +1758,7 @@ def _wgmma_source():
              "template <int MODE, int N> __device__ __forceinline__ void wgmma_ss(float (&d)[N / 2], "
              "uint64_t adesc, uint64_t bdesc, int scale_d);\n")
     body = []
-    for n in (64, 128, 136):
+    for n in (64, 128):
         nacc = n // 2
         regs = ", ".join(f"%{i}" for i in range(nacc))
         outs = ", ".join(f'"+f"(d[{i}])' for i in range(nacc))
@@ -2054,7 +1794,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v19e",
+            name="ct93_fused_implicit_gemm_v17",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
