@@ -1,0 +1,107 @@
+"""Paired A/B timing of problem-93 solution files in one process (run on the GPU box).
+
+The variants' calls alternate (A B A B ...), each after an L2 flush, so drifts of the card's clock or of
+the host hit every variant alike; the result is each variant's median and, per variant against the
+first, the median of the paired differences with a bootstrap 95% interval. Each file must build its
+extension under its own name (`load_inline(name=...)`), or the builds overwrite each other.
+
+Usage: python3 tools/ab_93.py [--regime sync|queued] [--trials N] [--configs v0.1,v0] [--modes tf32,fp32,bf16]
+                              NAME=FILE NAME=FILE [...]
+  sync:   device-wide sync before each call's start event, as run.py times (the host path counts)
+  queued: flush and call enqueued back to back, as tools/bench_fused_93.py's time_fn (kernel time)
+"""
+import argparse
+import random
+import statistics
+
+import torch
+
+from bench_fused_93 import ADD, CONFIGS, MUL, load
+
+L2_FLUSH_BYTES = 256 * 1024 * 1024
+
+
+def paired_trials(calls: dict, trials: int, sync: bool) -> dict:
+    """Event times in ms per variant; trial i of every variant runs back to back, in turn."""
+    flush = torch.empty(L2_FLUSH_BYTES // 4, dtype=torch.int32, device="cuda")
+    for fn in calls.values():
+        for _ in range(5):
+            fn()
+    torch.cuda.synchronize()
+    events = {name: [] for name in calls}
+    order = list(calls)
+    for i in range(trials):
+        for name in order[i % len(order):] + order[:i % len(order)]:   # rotate who goes first
+            flush.zero_()
+            if sync:
+                torch.cuda.synchronize()
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            calls[name]()
+            end.record()
+            if sync:
+                torch.cuda.synchronize()
+            events[name].append((start, end))
+    torch.cuda.synchronize()
+    return {name: [s.elapsed_time(e) for s, e in pairs] for name, pairs in events.items()}
+
+
+def median_interval(diffs: list, resamples: int = 2000, seed: int = 0) -> tuple:
+    """Median of the paired differences and its bootstrap 95% interval."""
+    rng = random.Random(seed)
+    meds = sorted(statistics.median(rng.choices(diffs, k=len(diffs))) for _ in range(resamples))
+    return statistics.median(diffs), meds[int(0.025 * resamples)], meds[int(0.975 * resamples) - 1]
+
+
+def build(sol, cname: str, mode: str, x_dist: str):
+    """A seeded ModelNew of `sol` for config `cname` in `mode` and its input (the same for every variant)."""
+    batch, cin, cout, h, w, k, s = CONFIGS[cname]
+    torch.manual_seed(0)
+    model = sol.ModelNew(cin, cout, k, s, ADD, MUL).cuda()
+    gen = torch.Generator(device="cuda").manual_seed(1)
+    shape = (batch, cin, h, w)
+    x = torch.rand(shape, device="cuda", generator=gen) if x_dist == "rand" else torch.randn(
+        shape, device="cuda", generator=gen)
+    if mode == "bf16":
+        model, x = model.bfloat16(), x.bfloat16()
+    return model, x
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--regime", choices=("sync", "queued"), default="sync")
+    ap.add_argument("--trials", type=int, default=100)
+    ap.add_argument("--configs", default="v0.1,v0")
+    ap.add_argument("--modes", default="tf32,fp32,bf16")
+    ap.add_argument("variants", nargs="+", help="NAME=FILE, the first is the reference")
+    args = ap.parse_args()
+    sols = {}
+    for spec in args.variants:
+        name, path = spec.split("=", 1)
+        sols[name] = load(path, "ab_" + name)
+        sols[name]._load_ext()
+    print(torch.__version__, torch.cuda.get_device_name(), "regime", args.regime, flush=True)
+    ref = next(iter(sols))
+    for cname in args.configs.split(","):
+        x_dist = "rand" if cname == "v0.1" else "randn"   # the problem files' get_inputs
+        for mode in args.modes.split(","):
+            if cname != "v0.1" and mode != "tf32":
+                continue
+            torch.backends.cudnn.allow_tf32 = mode != "fp32"
+            calls = {}
+            for name, sol in sols.items():
+                model, x = build(sol, cname, mode, x_dist)
+                calls[name] = (lambda m, xx: (lambda: m(xx)))(model, x)
+            with torch.no_grad():
+                times = paired_trials(calls, args.trials, args.regime == "sync")
+            for name, ts in times.items():
+                line = f"{cname:5s} {mode:5s} {name:10s} median {statistics.median(ts):.4f} ms"
+                if name != ref:
+                    med, lo, hi = median_interval([b - a for a, b in zip(times[ref], ts)])
+                    line += f"  vs {ref}: {med:+.4f} ms (95% {lo:+.4f} .. {hi:+.4f})"
+                print(line, flush=True)
+    torch.backends.cudnn.allow_tf32 = True
+
+
+if __name__ == "__main__":
+    main()
