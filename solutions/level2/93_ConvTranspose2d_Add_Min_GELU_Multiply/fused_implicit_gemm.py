@@ -137,11 +137,6 @@ struct Params {
   int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, bulk, tma, pairable;
   const uint4* xg;      // SS path: channels-last copy of x, [quads][xg_rows][16 bytes]
   int halo, npos, xg_rows;   // SS path: A rows before m0 (taps), rows per stage slab, rows per xg quad
-  // SS path: xg is written in blocks of BM rows. The pre-pass writes blocks [0, xahead); the SS
-  // kernel's groups write the rest while they run (see XgCopy), and xready[b] counts the groups
-  // that have finished their chunks of block b (xproducers of them per block).
-  int* xready;
-  int xahead, xblocks, xproducers;
   int bn, bblocks;      // GEMM columns per CTA; packed B k-blocks per slice (2 * nkb: hi and lo parts, exact SS)
   float add, mul;
   FastDiv fWq, fHq, fR, fnvec;
@@ -1176,43 +1171,43 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
 constexpr int SS_STAGES = 4;   // stages per group: chunks on the tensor cores + chunks loading (2 + 2; exact fp32 1 + 3)
 static_assert(8 * GROUPS * SS_STAGES <= MBAR_BYTES, "mbarrier area too small");
 
-// Row r of channel quad `quad` of xg: x [Nb, Cin, H, W] on the GEMM-row grid, 16 bytes of
-// channels, zero outside x. Consecutive r are consecutive grid positions, so threads taking
-// consecutive rows load x and store xg coalesced. Returned rather than stored, so that the
-// SS kernel can issue the loads before a wgmma wait and store after it.
+// x [Nb, Cin, H, W] -> xg, row r of channel quad `quad` (one 16-byte row per thread:
+// consecutive threads take consecutive grid positions, so both the x loads and the xg
+// stores are coalesced).
 template <int MODE, typename T>
-__device__ __forceinline__ uint4 xg_row(const Params& p, int quad, int r) {
+__device__ __forceinline__ void grid_channels_last_row(const T* __restrict__ x, uint4* __restrict__ xg, int Cin,
+                                                       int H, int W, int Hq, int Wq, int halo, int Mtot, int rows,
+                                                       FastDiv fWq, FastDiv fHq, int quad, int r) {
   constexpr int QE = 16 / (int)sizeof(T);
-  const T* __restrict__ x = static_cast<const T*>(p.x);
-  const int m = r - p.halo;
+  if (r >= rows) return;
+  const int m = r - halo;
   int64_t base = -1;
-  if (m >= 0 && m < p.Mtot) {
-    const int v = p.fWq.div(m), j = m - v * p.Wq;
-    const int n = p.fHq.div(v), i = v - n * p.Hq;
-    if (i < p.H && j < p.W) base = (((int64_t)n * p.Cin + quad * QE) * p.H + i) * p.W + j;
+  if (m >= 0 && m < Mtot) {
+    const int v = fWq.div(m), j = m - v * Wq;
+    const int n = fHq.div(v), i = v - n * Hq;
+    if (i < H && j < W) base = (((int64_t)n * Cin + quad * QE) * H + i) * W + j;
   }
-  const int64_t plane = (int64_t)p.H * p.W;
   uint32_t words[4];
   uint16_t* halves = reinterpret_cast<uint16_t*>(words);
 #pragma unroll
   for (int e = 0; e < QE; ++e) {
-    const bool in = base >= 0 && quad * QE + e < p.Cin;
+    const bool in = base >= 0 && quad * QE + e < Cin;
     if constexpr (MODE == TF32) {
-      words[e] = f2tf32(in ? x[base + e * plane] : 0.f);
+      words[e] = f2tf32(in ? x[base + (int64_t)e * H * W] : 0.f);
     } else if constexpr (MODE == F32X3) {
-      words[e] = __float_as_uint(in ? x[base + e * plane] : 0.f);   // full fp32: split in the kernel
+      words[e] = __float_as_uint(in ? x[base + (int64_t)e * H * W] : 0.f);   // full fp32: split in the kernel
     } else {
-      const T v = in ? x[base + e * plane] : from_f<T>(0.f);
+      const T v = in ? x[base + (int64_t)e * H * W] : from_f<T>(0.f);
       halves[e] = *reinterpret_cast<const uint16_t*>(&v);
     }
   }
-  return make_uint4(words[0], words[1], words[2], words[3]);
+  xg[(int64_t)quad * rows + r] = make_uint4(words[0], words[1], words[2], words[3]);
 }
 
 // Everything the wgmma kernels need before they start, in one launch (on small problems
-// every launch costs as much as a kernel): blocks [0, pre_blocks) write the first rows of the
-// channels-last copy of x (SS path, xg blocks [0, xahead); none otherwise), row_blocks blocks
-// per channel quad; the remaining blocks repack the weights and zero the xready counts.
+// every launch costs as much as a kernel): blocks [0, pre_blocks) write the channels-last
+// copy of x (SS path; none otherwise), row_blocks blocks per channel quad; the remaining
+// blocks repack the weights.
 constexpr int PREP_THREADS = 256;
 template <int MODE>
 __global__ void __launch_bounds__(PREP_THREADS) prep_wgmma_kernel(const __grid_constant__ Params p, uint4* xg,
@@ -1221,11 +1216,11 @@ __global__ void __launch_bounds__(PREP_THREADS) prep_wgmma_kernel(const __grid_c
   using T = typename Traits<MODE>::T;
   const int b = blockIdx.x;
   if (b < pre_blocks) {
-    const int quad = b / row_blocks, r = (b % row_blocks) * PREP_THREADS + (int)threadIdx.x;
-    if (r < min(p.xahead * BM, p.xg_rows)) xg[(int64_t)quad * p.xg_rows + r] = xg_row<MODE, T>(p, quad, r);
+    grid_channels_last_row<MODE, T>(static_cast<const T*>(p.x), xg, p.Cin, p.H, p.W, p.Hq, p.Wq, p.halo, p.Mtot,
+                                    p.xg_rows, p.fWq, p.fHq, b / row_blocks,
+                                    (b % row_blocks) * PREP_THREADS + (int)threadIdx.x);
   } else {
     const int idx = (b - pre_blocks) * PREP_THREADS + (int)threadIdx.x;
-    if (idx < p.xblocks) p.xready[idx] = 0;
     if (idx < total_lanes)
       pack_b_wgmma_vec<MODE, T>(static_cast<const T*>(p.w), bpack, p.Cin, p.Cout, p.K, p.S, p.T, p.nkb, p.bn,
                                 p.bblocks, idx);
@@ -1243,65 +1238,6 @@ __device__ __forceinline__ uint64_t wgmma_desc_a(uint32_t saddr, uint32_t slab_b
   return (uint64_t)((saddr & 0x3FFFFu) >> 4) | ((uint64_t)(slab_bytes >> 4) << 16) |
          ((uint64_t)(A_GROUP_STRIDE >> 4) << 32);
 }
-
-// Waits until every xg block that tile `tile`'s stages read is written. Blocks past the
-// pre-pass's are written by other groups of this kernel with generic stores; the bulk copies
-// that read them run in the async proxy, hence the proxy fence after the acquire.
-__device__ __forceinline__ void wait_xg_blocks(const Params& p, int tile) {
-  const int last = (tile * BM + p.npos - 1) / BM;
-  if (last < p.xahead) return;
-  for (int b = max(tile, p.xahead); b <= last; ++b) {
-    int done;
-    while (true) {
-      asm volatile("ld.acquire.gpu.global.b32 %0, [%1];" : "=r"(done) : "l"(p.xready + b) : "memory");
-      if (done >= p.xproducers) break;
-      __nanosleep(64);
-    }
-  }
-  asm volatile("fence.proxy.async.global;" ::: "memory");
-}
-
-// The group's share of xg block `b` (the rows of tile b - xahead's successor stages): the chunks
-// c with (c + b) % nsl == nslice, one 16-byte row per item, item k of a thread being
-// k * GROUP_THREADS + its index in the group. Item k == chunk is loaded while chunk `chunk`'s
-// wgmmas run and stored after their wait, so the x loads' latency hides under the MMA; items
-// past nchunk are copied after the chunk loop. Every group of the N-slices on one tile owns
-// different chunks, so the min(nsl, nchunk) groups with work publish block b together.
-template <int MODE, typename T>
-struct XgCopy {
-  const Params& p;
-  int b, c0, nitems, gtid;   // nitems: items per thread (the group's items are a multiple of BM = GROUP_THREADS)
-  __device__ __forceinline__ XgCopy(const Params& p_, int tile, int nslice, int gtid_) : p(p_), gtid(gtid_) {
-    b = tile + p.xahead;
-    c0 = ((nslice - b) % p.nsl + p.nsl) % p.nsl;
-    const int qpc = p.CIC * (int)sizeof(T) / 16;
-    nitems = (b < p.xblocks && c0 < p.nchunk) ? ((p.nchunk - 1 - c0) / p.nsl + 1) * qpc : 0;
-  }
-  __device__ __forceinline__ bool has(int k) const { return k < nitems; }
-  static_assert(BM == GROUP_THREADS, "item k of a thread: row gtid of the k-th BM-row slab of the group's chunks");
-  // (quad, xg row) of item k
-  __device__ __forceinline__ int2 where(int k) const {
-    const int qpc = p.CIC * (int)sizeof(T) / 16;
-    const int i = k * GROUP_THREADS + gtid, rest = i / BM;
-    return make_int2((c0 + rest / qpc * p.nsl) * qpc + rest % qpc, b * BM + i % BM);
-  }
-  __device__ __forceinline__ uint4 load(int k) const {
-    const int2 w = where(k);
-    return w.y < p.xg_rows ? xg_row<MODE, T>(p, w.x, w.y) : make_uint4(0, 0, 0, 0);
-  }
-  __device__ __forceinline__ void store(int k, uint4 v) const {
-    const int2 w = where(k);
-    if (w.y < p.xg_rows) const_cast<uint4*>(p.xg)[(int64_t)w.x * p.xg_rows + w.y] = v;
-  }
-  // Copies the items past the chunk loop, then publishes the block (all threads of the group).
-  __device__ __forceinline__ void finish(int bar_id, bool leader) const {
-    if (nitems == 0) return;
-    for (int k = p.nchunk; has(k); ++k) store(k, load(k));
-    asm volatile("fence.proxy.async.global;" ::: "memory");
-    group_bar(bar_id);
-    if (leader) asm volatile("red.release.gpu.global.add.s32 [%0], 1;" ::"l"(p.xready + b) : "memory");
-  }
-};
 
 // The A pipeline of one warp group: item q = (tile, chunk of CIC channels) goes to stage
 // q % SS_STAGES as CIC / QE bulk copies, one per quad slab (npos rows = npos * 16 bytes).
@@ -1417,8 +1353,14 @@ __device__ __forceinline__ uint32_t tf32_residual(uint32_t xb) {
 
 // TAPS: T as a compile-time constant (unrolled taps), or 0 for any T (F32X3 needs TAPS > 0 and
 // CIC = KB_CI: its x_lo fragments for a whole chunk live in registers). BNT: GEMM columns per CTA.
+// CTAs per SM the SS kernel is built for. A 64-column slice outside exact fp32 holds 32
+// accumulators per thread, so it fits in 128 registers (a few bytes of spill) and two CTAs per SM
+// put twice the warps in flight: small problems, whose groups run only a few tiles each, wait on
+// latency more than on any unit (kernelbench-v0: 10% faster, perf log v25).
+__host__ __device__ constexpr int ss_ctas_per_sm(int mode, int bnt) { return bnt == 64 && mode != F32X3 ? 2 : 1; }
+
 template <int MODE, int TAPS, int BNT>
-__global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_constant__ Params p) {
+__global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma_ss_kernel(const __grid_constant__ Params p) {
   using T = typename Traits<MODE>::T;
   constexpr bool SPLIT = MODE == F32X3;
   constexpr int MMA_MODE = SPLIT ? TF32 : MODE;
@@ -1460,16 +1402,6 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
   const uint32_t frag_off = (uint32_t)((wig * 32 + (lane >> 2)) * 16 + (lane & 3) * 4);
   float acc[WG_MB][ACC];
 
-  // Before the leader issues an item, xg must hold its tile's rows. The whole group waits, once
-  // per tile and for every item the coming chunk loop issues: a uniform loop outside the chunk
-  // loop (a leader-only wait inside it costs the chunk loop its uniform-datapath descriptors).
-  int waited = first - step;   // the group's last tile whose rows are known written
-  auto wait_for_items = [&](int q_last) {
-    const int t_last = pipe.tile_of(min(q_last, nitems - 1));
-    for (int t = waited + step; t <= t_last; t += step) wait_xg_blocks(p, t);
-    waited = max(waited, t_last);
-  };
-  if (nitems > 0) wait_for_items(SS_STAGES - IN_FLIGHT - 1);
   if (leader)
     for (int d = 0; d < SS_STAGES - IN_FLIGHT; ++d) pipe.issue(d);
   // Tile loop outside, chunk loop inside: the accumulators then never merge, at a loop
@@ -1477,9 +1409,6 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
   // full wgmma wait on every chunk).
   for (int q0 = 0; q0 < nitems; q0 += p.nchunk) {
     const int m0 = pipe.tile_of(q0) * BM;
-    wait_for_items(q0 + p.nchunk - 1 + SS_STAGES - IN_FLIGHT);
-    const XgCopy<MODE, T> xcopy(p, pipe.tile_of(q0), nslice, tid % GROUP_THREADS);
-    uint4 xrow;   // item chunk - 1, loaded one chunk earlier: its loads ran under that chunk's wgmmas
     if constexpr (SPLIT) {   // two products start each tile's accumulators: zero them instead
 #pragma unroll
       for (int mb = 0; mb < WG_MB; ++mb)
@@ -1545,18 +1474,12 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_ss_kernel(const __grid_
         }
         wgmma_commit();
       }
-      uint4 xnext;
-      if (xcopy.has(chunk)) xnext = xcopy.load(chunk);
       wgmma_wait<IN_FLIGHT>();
       // Every warp of the group is past the wait: item q - IN_FLIGHT's wgmmas are done, so
       // its stage takes item q + SS_STAGES - IN_FLIGHT.
       group_bar(bar_id);
       if (leader) pipe.issue(q + SS_STAGES - IN_FLIGHT);
-      if (chunk > 0 && xcopy.has(chunk - 1)) xcopy.store(chunk - 1, xrow);
-      xrow = xnext;
     }
-    if (xcopy.has(p.nchunk - 1)) xcopy.store(p.nchunk - 1, xrow);
-    xcopy.finish(bar_id, leader);
     wgmma_wait<0>();
 #pragma unroll
     for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
@@ -1666,6 +1589,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
               (int64_t)Cin * H * W < (int64_t)INT32_MAX;
   int smem_total = 0;
   bool use_ss = false;   // SS wgmma kernel on the channels-last copy of x
+  int ctas_per_sm = 1;   // CTAs per SM the chosen kernel runs with (the grid covers them)
   bool use_wgmma = false;
   int tma_rows = 0;   // rows of the TMA box (0: no TMA loader)
   if (fast) {
@@ -1690,21 +1614,28 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     // keeps w_hi and w_lo resident in a 64-column slice and is built for T = 2 and one
     // k-block per chunk (its x_lo fragments of a chunk are held in registers). At most 64
     // GEMM columns in all (T = 2): a 64-column slice, so no MMA or epilogue round is spent on
-    // padding columns (measured 12% faster on kernelbench-v0).
+    // padding columns (measured 12% faster on kernelbench-v0). Kernels built for two CTAs per SM
+    // first try the chunks that fit twice per SM (two CTAs with one-k-block chunks measured faster
+    // than one with two-k-block chunks on kernelbench-v0), then one CTA's worth.
     const int halo = (p.T - 1) * (p.Wq + 1);
     const int ss_bn = (MODE == F32X3 || (Cout * S * S <= 64 && p.T == 2)) ? 64 : BN;
     const int parts = MODE == F32X3 ? 2 : 1;
     if ((MODE != F32X3 || p.T == 2) && Mtot64 + halo + BM < (int64_t)INT32_MAX) {
-      for (int cic = MODE == F32X3 ? KB_CI : 2 * KB_CI; cic >= KB_CI && !fast; cic -= KB_CI) {
-        const int cinp = round_up(Cin, cic), nkb = cinp / KB_CI * p.T * p.T;
-        const int stage = cic / vpe * (BM + halo) * 16;
-        const int64_t tot = (int64_t)parts * nkb * ss_bn * 32 + ss_bn * (int64_t)sizeof(ColInfo) + MBAR_BYTES +
-                            (int64_t)GROUPS * SS_STAGES * stage;
-        if (tot <= max_smem) {
-          p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
-          p.stage_bytes = stage; p.halo = halo; p.npos = BM + halo; smem_total = (int)tot;
-          p.bn = ss_bn; p.bblocks = parts * nkb;
-          fast = use_ss = true;
+      for (int ctas = ss_ctas_per_sm(MODE, ss_bn); ctas >= 1 && !fast; --ctas) {
+        const int budget = ctas == 1 ? max_smem
+                                     : std::min(max_smem, (int)(prop->sharedMemPerMultiprocessor / ctas -
+                                                                prop->reservedSharedMemPerBlock));
+        for (int cic = MODE == F32X3 ? KB_CI : 2 * KB_CI; cic >= KB_CI && !fast; cic -= KB_CI) {
+          const int cinp = round_up(Cin, cic), nkb = cinp / KB_CI * p.T * p.T;
+          const int stage = cic / vpe * (BM + halo) * 16;
+          const int64_t tot = (int64_t)parts * nkb * ss_bn * 32 + ss_bn * (int64_t)sizeof(ColInfo) + MBAR_BYTES +
+                              (int64_t)GROUPS * SS_STAGES * stage;
+          if (tot <= budget) {
+            p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
+            p.stage_bytes = stage; p.halo = halo; p.npos = BM + halo; smem_total = (int)tot;
+            p.bn = ss_bn; p.bblocks = parts * nkb; ctas_per_sm = ctas;
+            fast = use_ss = true;
+          }
         }
       }
     }
@@ -1749,8 +1680,8 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   if (!use_ss) { p.bn = BN; p.bblocks = p.nkb; }
   p.nsl = (Cout * S * S + p.bn - 1) / p.bn;
   const int nsm = prop->multiProcessorCount;
-  // CTAs per N-slice: enough to cover the SMs, but no more than there are tile pairs.
-  p.gm = std::max(1, std::min(nsm / p.nsl, (p.ntiles + GROUPS - 1) / GROUPS));
+  // CTAs per N-slice: enough to fill the SMs (ctas_per_sm each), but no more than there are tile pairs.
+  p.gm = std::max(1, std::min(ctas_per_sm * nsm / p.nsl, (p.ntiles + GROUPS - 1) / GROUPS));
   const uintptr_t xaddr = reinterpret_cast<uintptr_t>(p.x);
   if (xaddr % 16 == 0 && (W * esz) % 16 == 0) p.ldmode = 0;
   else if (xaddr % 4 == 0 && (W * esz) % 4 == 0) p.ldmode = 1;
@@ -1764,26 +1695,13 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   const int total_lanes = p.nsl * p.bblocks * p.bn * 2;   // uint4 of packed B
   const int quads = use_ss ? p.CIC / (16 / esz) * p.nchunk : 0;
   p.xg_rows = use_ss ? p.Mtot + p.halo + BM : 0;   // the last tile's stage reads rows up to ntiles * BM + halo
-  // SS path: xg blocks of BM rows; a group's tile t writes block t + xahead, so a stage waits only for
-  // blocks of tiles that every group reaches before the stage's own (issued up to SS_STAGES - 1
-  // items, i.e. 3 tiles, ahead): no wait can close a cycle. The pre-pass writes the first xahead.
-  const int span = use_ss ? (p.npos - 1) / BM + 1 : 0;
-  p.xblocks = use_ss ? (p.xg_rows + BM - 1) / BM : 0;
-  // The waits need every CTA resident at once; a grid larger than the SMs gets the whole copy from the pre-pass.
-  p.xahead = p.nsl * p.gm > nsm ? p.xblocks : std::min(p.xblocks, (SS_STAGES - 1) * GROUPS * p.gm + span + 1);
-  p.xproducers = std::min(p.nsl, p.nchunk);
-  const int64_t ready_words = (p.xblocks + 3) / 4 * 4;
-  auto work = torch::empty({((int64_t)total_lanes + (int64_t)quads * p.xg_rows) * 4 + ready_words},
-                           x.options().dtype(torch::kInt32));
+  auto work = torch::empty({((int64_t)total_lanes + (int64_t)quads * p.xg_rows) * 4}, x.options().dtype(torch::kInt32));
   uint4* bpack = reinterpret_cast<uint4*>(work.data_ptr());
   p.bpack = bpack;
   p.xg = bpack + total_lanes;
-  p.xready = reinterpret_cast<int*>(const_cast<uint4*>(p.xg) + (int64_t)quads * p.xg_rows);
   if (use_ss || use_wgmma) {
-    const int row_blocks = (std::min(p.xahead * BM, p.xg_rows) + PREP_THREADS - 1) / PREP_THREADS;
-    const int pre_blocks = row_blocks * quads;
-    const int tail_lanes = std::max(total_lanes, p.xblocks);
-    prep_wgmma_kernel<MODE><<<pre_blocks + (tail_lanes + PREP_THREADS - 1) / PREP_THREADS, PREP_THREADS, 0,
+    const int row_blocks = (p.xg_rows + PREP_THREADS - 1) / PREP_THREADS, pre_blocks = row_blocks * quads;
+    prep_wgmma_kernel<MODE><<<pre_blocks + (total_lanes + PREP_THREADS - 1) / PREP_THREADS, PREP_THREADS, 0,
                               stream>>>(p, bpack + total_lanes, bpack, row_blocks, pre_blocks, total_lanes);
     C10_CUDA_KERNEL_LAUNCH_CHECK();
     void (*kernel)(const Params);
@@ -1890,7 +1808,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v23e",
+            name="ct93_fused_implicit_gemm_v25",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
