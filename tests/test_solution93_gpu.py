@@ -2,7 +2,8 @@
 
 Small shapes that reach every path of the kernel: the SS wgmma kernel on the channels-last
 copy of x with the pairable epilogue (tiles inside one image and tiles spanning two) and with
-the unpaired epilogue (odd K), in TF32 and, for T = 2, in exact fp32 (3xTF32); the
+the unpaired epilogue (odd K), in TF32 and, for T = 2, in exact fp32 (3xTF32), its 64-column
+form at two CTAs per SM and at one (stages too large for two); the
 register-A wgmma kernel (shapes whose SS stages do not fit); the mma.sync kernel of exact
 fp32 (T != 2) with its bulk-copy and 4-byte cp.async loaders; T = 1, 2, 3 taps; bf16.
 Inputs are scaled normals, so the min/GELU branch is exercised (torch.rand inputs make
@@ -76,6 +77,7 @@ def _error_of_scale(out, expected):
 GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exact fp32)
     (3, 16, 32, 12, 12, 4, 2),    # SS pairable epilogue, tiles inside one image and spanning two; two 64-column exact slices
     (2, 8, 16, 9, 9, 4, 2),       # SS, every tile spans images; 64 GEMM columns: one 64-column slice
+                                  # (TF32 / bf16: the kernel built for two CTAs per SM, two of them per SM)
     (12, 8, 16, 3, 3, 4, 2),      # SS, 16 positions per image: each tile spans 8 images
     (3, 16, 40, 4, 64, 4, 2),     # SS at v0.1's row width (65 GEMM rows per image row), 5 grid rows per
                                   # image: tiles cut rows and images; channels >= Cout in the second slice
@@ -86,6 +88,8 @@ GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exac
     (1, 25, 16, 8, 24, 6, 2),     # SS stages do not fit: register-A wgmma kernel, T = 3
     (2, 16, 32, 4, 60, 5, 2),     # exact, T = 3: mma.sync kernel, one bulk copy per x row
     (2, 8, 16, 9, 9, 6, 2),       # exact, T = 3: mma.sync kernel, 4-byte cp.async
+    (1, 8, 16, 3, 500, 4, 2),     # 64 GEMM columns, stages too large for two CTAs per SM: the two-CTA
+                                  # kernel at one CTA per SM
 ]
 
 
