@@ -1351,14 +1351,14 @@ __device__ __forceinline__ uint32_t tf32_residual(uint32_t xb) {
   return __float_as_uint(x - hi) + 0x1000u;
 }
 
-// TAPS: T as a compile-time constant (unrolled taps), or 0 for any T (F32X3 needs TAPS > 0 and
-// CIC = KB_CI: its x_lo fragments for a whole chunk live in registers). BNT: GEMM columns per CTA.
 // CTAs per SM the SS kernel is built for. A 64-column slice outside exact fp32 holds 32
 // accumulators per thread, so it fits in 128 registers (a few bytes of spill) and two CTAs per SM
 // put twice the warps in flight: small problems, whose groups run only a few tiles each, wait on
 // latency more than on any unit (kernelbench-v0: 10% faster, perf log v25).
 __host__ __device__ constexpr int ss_ctas_per_sm(int mode, int bnt) { return bnt == 64 && mode != F32X3 ? 2 : 1; }
 
+// TAPS: T as a compile-time constant (unrolled taps), or 0 for any T (F32X3 needs TAPS > 0 and
+// CIC = KB_CI: its x_lo fragments for a whole chunk live in registers). BNT: GEMM columns per CTA.
 template <int MODE, int TAPS, int BNT>
 __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma_ss_kernel(const __grid_constant__ Params p) {
   using T = typename Traits<MODE>::T;
