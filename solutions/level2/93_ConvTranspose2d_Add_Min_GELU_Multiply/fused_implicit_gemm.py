@@ -1622,9 +1622,8 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     const int parts = MODE == F32X3 ? 2 : 1;
     if ((MODE != F32X3 || p.T == 2) && Mtot64 + halo + BM < (int64_t)INT32_MAX) {
       for (int ctas = ss_ctas_per_sm(MODE, ss_bn); ctas >= 1 && !fast; --ctas) {
-        const int budget = ctas == 1 ? max_smem
-                                     : std::min(max_smem, (int)(prop->sharedMemPerMultiprocessor / ctas -
-                                                                prop->reservedSharedMemPerBlock));
+        const int budget = std::min(max_smem, (int)(prop->sharedMemPerMultiprocessor / ctas -
+                                                    prop->reservedSharedMemPerBlock));
         for (int cic = MODE == F32X3 ? KB_CI : 2 * KB_CI; cic >= KB_CI && !fast; cic -= KB_CI) {
           const int cinp = round_up(Cin, cic), nkb = cinp / KB_CI * p.T * p.T;
           const int stage = cic / vpe * (BM + halo) * 16;
