@@ -90,6 +90,8 @@ GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exac
     (2, 8, 16, 9, 9, 6, 2),       # exact, T = 3: mma.sync kernel, 4-byte cp.async
     (1, 8, 16, 3, 500, 4, 2),     # 64 GEMM columns, stages too large for two CTAs per SM: the two-CTA
                                   # kernel at one CTA per SM
+    (8, 32, 160, 39, 41, 4, 2),   # exact: 10 N-slices, which do not divide 132 SMs: the CTAs left over
+                                  # share the last tile of every slice, reloading B at each slice
 ]
 
 

@@ -43,6 +43,7 @@ _CUDA_SRC = r"""
 #include <mutex>
 #include <set>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace ct93 {
@@ -141,6 +142,8 @@ struct Params {
   int bn, bblocks;      // GEMM columns per CTA; packed B k-blocks per slice (2 * nkb: hi and lo parts, exact SS)
   float add, mul;
   FastDiv fWq, fHq, fR, fnvec;
+  int reg_tiles, left, nextra;   // exact SS path: tiles per slice of the regular CTAs, the rest per slice, extra CTAs
+  FastDiv fleft;
 };
 
 // Per-column epilogue info for the CTA's N-slice.
@@ -243,6 +246,7 @@ __device__ __forceinline__ void cp_async4(uint32_t dst, const void* src, int src
 }
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;"); }
 template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;" ::"n"(N)); }
+__device__ __forceinline__ void cta_bar() { asm volatile("bar.sync 0, %0;" ::"n"(THREADS) : "memory"); }
 __device__ __forceinline__ void group_bar(int id) {
   asm volatile("bar.sync %0, %1;" ::"r"(id), "r"(GROUP_THREADS) : "memory");
 }
@@ -464,6 +468,29 @@ __device__ __forceinline__ void wait_for_prep() { asm volatile("griddepcontrol.w
 // loaders never write their halo columns again) and the stage mbarriers (nbars of them,
 // `arrivals` arrivals per phase); then, once the pre-pass is done, the N-slice's packed B
 // (bblocks k-blocks of bn * 32 bytes, whatever their internal layout) copied to shared memory.
+template <typename T>
+__device__ __forceinline__ void build_column_table(const Params& p, int nslice, ColInfo* tab) {
+  for (int c = threadIdx.x; c < p.bn; c += THREADS) {
+    int n = nslice * p.bn + c, SS = p.S * p.S;
+    const int co = n / SS;
+    ColInfo ci;
+    ci.ph = (n / p.S) % p.S; ci.pw = n % p.S;
+    ci.colOff = co < p.Cout ? co * p.Ho * p.Wo + ci.ph * p.Wo + ci.pw : -1;
+    ci.bias = (co < p.Cout && p.bias) ? to_f(static_cast<const T*>(p.bias)[co]) : 0.f;
+    tab[c] = ci;
+  }
+}
+
+// The N-slice's packed B into shared memory (all threads; waits for their own copies).
+__device__ __forceinline__ void load_packed_b(const Params& p, int nslice, unsigned char* smem) {
+  const int nv = p.bblocks * p.bn * 2;   // uint4 of packed B per slice
+  const uint4* src = p.bpack + (size_t)nslice * nv;
+  uint4* Bs = reinterpret_cast<uint4*>(smem);
+  for (int v = threadIdx.x; v < nv; v += THREADS) cp_async16(smem_u32(Bs + v), src + v, 16);
+  cp_async_commit();
+  cp_async_wait<0>();
+}
+
 template <typename T>
 __device__ __forceinline__ void cta_prologue(const Params& p, int nslice, unsigned char* smem,
                                              ColInfo* tab, unsigned char* Abase, int zero_bytes, int nbars,
@@ -1251,14 +1278,76 @@ __device__ __forceinline__ uint64_t wgmma_desc_a(uint32_t saddr, uint32_t slab_b
          ((uint64_t)(A_GROUP_STRIDE >> 4) << 32);
 }
 
+// The tiles one group of the SS kernel runs: every CTA owns one N-slice and takes its tiles
+// round-robin.
+struct RoundRobinTiles {
+  static constexpr bool extra = false;
+  int first, step, count, slice0, last_slice;
+  __device__ RoundRobinTiles(const Params& p, int g) {
+    const int mslot = blockIdx.x / p.nsl;
+    first = mslot * GROUPS + g;
+    step = GROUPS * p.gm;
+    count = group_tiles(mslot, g, step, p.ntiles);
+    slice0 = last_slice = blockIdx.x % p.nsl;
+  }
+  __device__ static int first_slice(const Params& p) { return blockIdx.x % p.nsl; }
+  __device__ __forceinline__ int tile(const Params&, int k) const { return first + k * step; }
+  __device__ __forceinline__ int slice(const Params&, int) const { return slice0; }
+};
+
+// Exact fp32 (8 64-column slices on v0.1, which do not divide 132 SMs). The first nsl * gm CTAs
+// own one N-slice each and take its tiles [0, reg_tiles) round-robin (unit = tile). The nextra
+// CTAs left over share the last `left` tiles of every slice: units slice-major (slice u / left,
+// tile reg_tiles + u % left), each extra CTA a contiguous run of them, its two groups alternating.
+// An extra CTA reloads B and the column table where its run crosses into the next slice
+// (switch_slice in the kernel). Exact fp32 only: in the other modes' kernels the same code measured
+// slower (perf log v27).
+struct TileSchedule {
+  int first, step, count;
+  int slice0, last_slice;   // the CTA's first and last N-slice
+  bool extra;
+  __device__ static int first_slice(const Params& p) {
+    const int nreg = p.nsl * p.gm;
+    return blockIdx.x < nreg ? blockIdx.x % p.nsl
+                             : p.fleft.div((int)((int64_t)p.nsl * p.left * (blockIdx.x - nreg) / p.nextra));
+  }
+  __device__ TileSchedule(const Params& p, int g) {
+    const int cta = blockIdx.x, nreg = p.nsl * p.gm;
+    extra = cta >= nreg;
+    if (!extra) {
+      const int mslot = cta / p.nsl;
+      first = mslot * GROUPS + g;
+      step = GROUPS * p.gm;
+      count = group_tiles(mslot, g, step, p.reg_tiles);
+      slice0 = last_slice = cta % p.nsl;
+    } else {
+      const int units = p.nsl * p.left, e = cta - nreg;
+      const int u0 = (int)((int64_t)units * e / p.nextra), u1 = (int)((int64_t)units * (e + 1) / p.nextra);
+      first = u0 + g;
+      step = GROUPS;
+      count = first < u1 ? (u1 - 1 - first) / GROUPS + 1 : 0;
+      slice0 = first_slice(p);
+      last_slice = p.fleft.div(u1 - 1);
+    }
+  }
+  __device__ __forceinline__ int unit(int k) const { return first + k * step; }
+  __device__ __forceinline__ int tile(const Params& p, int k) const {
+    const int u = unit(k);
+    return extra ? p.reg_tiles + (u - p.fleft.div(u) * p.left) : u;
+  }
+  __device__ __forceinline__ int slice(const Params& p, int k) const { return extra ? p.fleft.div(unit(k)) : slice0; }
+};
+
 // The A pipeline of one warp group: item q = (tile, chunk of CIC channels) goes to stage
 // q % SS_STAGES as CIC / QE bulk copies, one per quad slab (npos rows = npos * 16 bytes).
 // issue() is called by one thread of the group; the stage mbarrier expects that one arrival.
+template <typename Schedule>
 struct SsPipe {
   const Params& p;
   uint32_t stages, bars;   // this group's stages and mbarriers (shared-memory addresses)
-  int first, step, nitems, quads;
-  __device__ __forceinline__ int tile_of(int q) const { return first + (q / p.nchunk) * step; }
+  const Schedule& sched;
+  int nitems, quads;
+  __device__ __forceinline__ int tile_of(int q) const { return sched.tile(p, q / p.nchunk); }
   __device__ __forceinline__ void issue(int q) const {
     if (q >= nitems) return;
     const uint32_t stage = stages + (q % SS_STAGES) * p.stage_bytes, bar = bars + 8 * (q % SS_STAGES);
@@ -1391,24 +1480,38 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   unsigned char* Abase = smem + b_bytes + BNT * sizeof(ColInfo) + MBAR_BYTES;
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int nslice = blockIdx.x % p.nsl, mslot = blockIdx.x / p.nsl;
+  using Schedule = std::conditional_t<SPLIT, TileSchedule, RoundRobinTiles>;
+  int nslice = Schedule::first_slice(p);
   cta_prologue<T>(p, nslice, smem, tab, Abase, 0, GROUPS * SS_STAGES, 1);
 
   // Broadcast: ptxas then knows g is warp-uniform, so branches on the group's tile count
   // are not divergent paths (across which it would serialize the in-flight wgmmas).
   const int g = __shfl_sync(0xffffffffu, warp / GROUP_WARPS, 0), wig = warp % GROUP_WARPS;
+  const Schedule sched(p, g);
+
   const bool leader = tid % GROUP_THREADS == 0;
   const int bar_id = 1 + g;
-  const int first = mslot * GROUPS + g;
-  const int step = GROUPS * p.gm;
-  const int nitems = group_tiles(mslot, g, step, p.ntiles) * p.nchunk;
+  const int nitems = sched.count * p.nchunk;
+  // Both groups of an extra CTA pass every slice boundary of its run here, in order, whether or
+  // not they have a tile after it: the first barrier waits until neither group reads the old
+  // B or column table, the second until the new ones are in place.
+  auto switch_slice = [&](int to) {
+    while (nslice < to) {
+      ++nslice;
+      cta_bar();
+      build_column_table<T>(p, nslice, tab);
+      load_packed_b(p, nslice, smem);
+      asm volatile("fence.proxy.async.shared::cta;" ::: "memory");   // B is read by the wgmmas (async proxy)
+      cta_bar();
+    }
+  };
   const Epilogue epi{p.add, p.mul};
   const int T_ = TAPS > 0 ? TAPS : p.T;
   const int blocks = p.CIC / KB_CI;   // k-blocks of channels per chunk
   const uint32_t slab = p.npos * 16;
   const uint32_t b_smem = smem_u32(smem);
-  const SsPipe pipe{p, smem_u32(Abase) + (uint32_t)(g * SS_STAGES * p.stage_bytes),
-                    smem_u32(Abase - MBAR_BYTES) + 8 * SS_STAGES * g, first, step, nitems, p.CIC / QE};
+  const SsPipe<Schedule> pipe{p, smem_u32(Abase) + (uint32_t)(g * SS_STAGES * p.stage_bytes),
+                    smem_u32(Abase - MBAR_BYTES) + 8 * SS_STAGES * g, sched, nitems, p.CIC / QE};
   // this thread's A-fragment rows (register-A layout: rows lg and lg + 8 of the warp's 16 in
   // the m64 block, i.e. tile rows 32 wig + lg and 16 further with the interleaved row groups)
   const uint32_t frag_off = (uint32_t)((wig * 32 + (lane >> 2)) * 16 + (lane & 3) * 4);
@@ -1421,6 +1524,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   // full wgmma wait on every chunk).
   for (int q0 = 0; q0 < nitems; q0 += p.nchunk) {
     const int m0 = pipe.tile_of(q0) * BM;
+    if (sched.extra) switch_slice(sched.slice(p, q0 / p.nchunk));
     if constexpr (SPLIT) {   // two products start each tile's accumulators: zero them instead
 #pragma unroll
       for (int mb = 0; mb < WG_MB; ++mb)
@@ -1510,6 +1614,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
       finish(acc);
     }
   }
+  if (sched.extra) switch_slice(sched.last_slice);
 }
 
 // Fallback for shapes whose tiles do not fit in shared memory: one thread per output,
@@ -1721,6 +1826,23 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   const int nsm = prop->multiProcessorCount;
   // CTAs per N-slice: enough to fill the SMs (ctas_per_sm each), but no more than there are tile pairs.
   p.gm = std::max(1, std::min(ctas_per_sm * nsm / p.nsl, (p.ntiles + GROUPS - 1) / GROUPS));
+  // Exact fp32 SS path, N-slices that do not divide the CTA slots: the slots left over run as extra CTAs that
+  // take the last `left` tiles of every slice, while the regular CTAs keep a whole number of rounds
+  // (GROUPS * gm tiles each). The split minimizes the tiles of the busiest group; on a tie, the
+  // extra CTAs get less (their B reloads and A loads are not shared with other CTAs).
+  p.reg_tiles = p.ntiles; p.left = 0; p.nextra = 0;
+  const int slots = ctas_per_sm * nsm;
+  if (MODE == F32X3 && use_ss && p.gm == slots / p.nsl && slots % p.nsl != 0) {
+    const int extra = slots - p.gm * p.nsl, round = GROUPS * p.gm;
+    int64_t best = (p.ntiles + round - 1) / round - 1;   // only a split that saves a round
+    for (int rounds = 1; rounds * round < p.ntiles; ++rounds) {
+      const int left = p.ntiles - rounds * round;
+      const int64_t per_extra = ((int64_t)p.nsl * left + extra - 1) / extra;
+      const int64_t busiest = std::max<int64_t>(rounds, (per_extra + GROUPS - 1) / GROUPS);
+      if (busiest <= best) { best = busiest; p.reg_tiles = rounds * round; p.left = left; p.nextra = extra; }
+    }
+  }
+  p.fleft = FastDiv(std::max(p.left, 1));
   const uintptr_t xaddr = reinterpret_cast<uintptr_t>(p.x);
   if (xaddr % 16 == 0 && (W * esz) % 16 == 0) p.ldmode = 0;
   else if (xaddr % 4 == 0 && (W * esz) % 4 == 0) p.ldmode = 1;
@@ -1756,7 +1878,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
         kernel = p.T == 2 ? ct93_wgmma_kernel<MODE, 2> : ct93_wgmma_kernel<MODE, 0>;
     }
     allow_max_smem(reinterpret_cast<const void*>(kernel), dev, max_smem);
-    launch_after_prep(kernel, p.nsl * p.gm, smem_total, stream, p);
+    launch_after_prep(kernel, p.nsl * p.gm + p.nextra, smem_total, stream, p);
     return out;
   }
   prefer_max_smem_carveout(reinterpret_cast<const void*>(pack_b_kernel<MODE, T>), dev);
@@ -1847,7 +1969,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v26",
+            name="ct93_fused_implicit_gemm_v27",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
