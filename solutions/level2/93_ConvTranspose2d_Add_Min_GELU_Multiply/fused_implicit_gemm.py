@@ -496,27 +496,14 @@ __device__ __forceinline__ void cta_prologue(const Params& p, int nslice, unsign
                                              ColInfo* tab, unsigned char* Abase, int zero_bytes, int nbars,
                                              int arrivals) {
   const int tid = threadIdx.x;
-  for (int c = tid; c < p.bn; c += THREADS) {
-    int n = nslice * p.bn + c, SS = p.S * p.S;
-    const int co = n / SS;
-    ColInfo ci;
-    ci.ph = (n / p.S) % p.S; ci.pw = n % p.S;
-    ci.colOff = co < p.Cout ? co * p.Ho * p.Wo + ci.ph * p.Wo + ci.pw : -1;
-    ci.bias = (co < p.Cout && p.bias) ? to_f(static_cast<const T*>(p.bias)[co]) : 0.f;
-    tab[c] = ci;
-  }
+  build_column_table<T>(p, nslice, tab);
   uint4* az = reinterpret_cast<uint4*>(Abase);
   for (int v = tid; v < zero_bytes / 16; v += THREADS) az[v] = make_uint4(0, 0, 0, 0);
   if (tid < nbars) mbar_init(smem_u32(Abase - MBAR_BYTES) + 8 * tid, arrivals);
   asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
   asm volatile("fence.proxy.async.shared::cta;" ::: "memory");   // zeroed stages before any bulk copy
   wait_for_prep();   // the packed B and the channels-last x are the pre-pass's output
-  const int nv = p.bblocks * p.bn * 2;   // uint4 of packed B per slice
-  const uint4* src = p.bpack + (size_t)nslice * nv;
-  uint4* Bs = reinterpret_cast<uint4*>(smem);
-  for (int v = tid; v < nv; v += THREADS) cp_async16(smem_u32(Bs + v), src + v, 16);
-  cp_async_commit();
-  cp_async_wait<0>();
+  load_packed_b(p, nslice, smem);
   __syncthreads();
 }
 
