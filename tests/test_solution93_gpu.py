@@ -3,7 +3,8 @@
 Small shapes that reach every path of the kernel: the SS wgmma kernel on the channels-last
 copy of x with the pairable epilogue (tiles inside one image and tiles spanning two) and with
 the unpaired epilogue (odd K), in TF32 and, for T = 2, in exact fp32 (3xTF32), its 64-column
-form at two CTAs per SM and at one (stages too large for two); the
+form at two CTAs per SM and at one (stages too large for two), exact fp32 with N-slices that do
+not divide the SMs (extra CTAs that cross slices); the
 register-A wgmma kernel (shapes whose SS stages do not fit); the mma.sync kernel of exact
 fp32 (T != 2) with its bulk-copy and 4-byte cp.async loaders; T = 1, 2, 3 taps; bf16.
 Inputs are scaled normals, so the min/GELU branch is exercised (torch.rand inputs make
