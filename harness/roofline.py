@@ -63,11 +63,14 @@ def workload(model_cls, init_inputs, inputs, dtype_name: str) -> Workload:
 
 def floor_ms(work: Workload, ceilings: DeviceCeilings | None, precision: str) -> float:
     """max(bytes / copy bandwidth, flops / matmul rate); NaN without ceilings, bytes alone without a
-    rate for the precision (CPU fp16/bf16)."""
+    rate for the precision (CPU fp16/bf16). Exact fp32 takes the faster of the fp32 and TF32 rates:
+    split operands (3xTF32) reach fp32 accuracy on tensor cores, faster than any CUDA-core matmul, so
+    a floor from the fp32 rate alone could be beaten by a correct solution."""
     if ceilings is None:
         return math.nan
     memory_ms = work.bytes / (ceilings.copy_gbps * 1e9) * 1e3
-    rate = ceilings.tflops.get(precision, math.nan)
+    keys = ("fp32", "tf32") if precision == "fp32" else (precision,)
+    rate = max((ceilings.tflops[k] for k in keys if ceilings.tflops.get(k, 0) > 0), default=math.nan)
     compute_ms = work.flops / (rate * 1e12) * 1e3 if work.flops and rate > 0 else 0.0
     return max(memory_ms, compute_ms)
 

@@ -30,9 +30,20 @@ def test_floor_is_the_slower_of_memory_and_compute():
     memory_bound = Workload(flops=10**6, bytes=10**9, output_bytes=0)
     assert floor_ms(memory_bound, CEILINGS, "fp32") == pytest.approx(1.0)
     compute_bound = Workload(flops=10**12, bytes=10, output_bytes=0)
-    assert floor_ms(compute_bound, CEILINGS, "fp32") == pytest.approx(20.0)
     assert floor_ms(compute_bound, CEILINGS, "tf32") == pytest.approx(2.5)
+    assert floor_ms(compute_bound, CEILINGS, "bf16") == pytest.approx(1.25)
     assert math.isnan(floor_ms(memory_bound, None, "fp32"))
+
+
+def test_exact_fp32_floor_takes_the_tensor_core_rate():
+    """Split operands give fp32 accuracy on TF32 tensor cores, so exact fp32 is floored at the TF32
+    rate where the device has one (a 3xTF32 solution ran at twice the speed of a fp32-rate floor);
+    a CPU has only its fp32 rate."""
+    compute_bound = Workload(flops=10**12, bytes=10, output_bytes=0)
+    assert floor_ms(compute_bound, CEILINGS, "fp32") == pytest.approx(2.5)
+    cpu = DeviceCeilings(device="cpu", torch_version="t", copy_gbps=10.0, fill_gbps=10.0, tflops={"fp32": 1.0})
+    assert floor_ms(compute_bound, cpu, "fp32") == pytest.approx(1000.0)
+    assert floor_ms(Workload(flops=10**12, bytes=10, output_bytes=0), cpu, "bf16") == pytest.approx(1e-6)   # no bf16 rate: bytes alone
 
 
 def test_impossible_uses_best_bandwidth():
