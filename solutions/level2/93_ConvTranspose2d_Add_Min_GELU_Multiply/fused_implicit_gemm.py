@@ -1561,9 +1561,8 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
           }
         wgmma_commit();
       } else {
-        wgmma_fence();
-#pragma unroll 1
-        for (int cb = 0; cb < blocks; ++cb) {
+        // One k-block of channels: every tap, both m64 blocks.
+        auto kblock_mma = [&](int cb) {
 #pragma unroll
           for (int a = 0; a < T_; ++a)
 #pragma unroll
@@ -1574,8 +1573,27 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
                 wgmma_ss<MMA_MODE, BNT>(acc[mb], wgmma_desc_a(a_row0(cb, a, b) + a_block_offset(mb), slab), bdesc,
                                         chunk > 0 || cb > 0 || a > 0 || b > 0);
             }
+        };
+        // 128-column slices with unrolled taps issue the chunk's k-blocks (1 or 2: the host's CIC) as one
+        // unrolled run. As a loop, ptxas opened every k-block with a warpgroup arrive and closed the commit
+        // group with an empty HGMMA (perf log v31: TF32 and bf16 8-9 us faster). kernelbench-v0's
+        // 64-column kernel measured 0.6 us slower unrolled, and the any-T kernels (TAPS = 0) only gained
+        // injected arrives, so both keep the loop.
+        auto chunk_mma = [&](auto nblocks) {
+          wgmma_fence();
+#pragma unroll
+          for (int cb = 0; cb < decltype(nblocks)::value; ++cb) kblock_mma(cb);
+          wgmma_commit();
+        };
+        if constexpr (BNT == 128 && TAPS > 0) {
+          if (blocks == 2) chunk_mma(std::integral_constant<int, 2>{});
+          else chunk_mma(std::integral_constant<int, 1>{});
+        } else {
+          wgmma_fence();
+#pragma unroll 1
+          for (int cb = 0; cb < blocks; ++cb) kblock_mma(cb);
+          wgmma_commit();
         }
-        wgmma_commit();
       }
       wgmma_wait<IN_FLIGHT>();
       // Every warp of the group is past the wait: item q - IN_FLIGHT's wgmmas are done, so
@@ -1956,7 +1974,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v27",
+            name="ct93_fused_implicit_gemm_v31",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
