@@ -43,7 +43,7 @@ def test_exact_fp32_floor_takes_the_tensor_core_rate():
     assert floor_ms(compute_bound, CEILINGS, "fp32") == pytest.approx(2.5)
     cpu = DeviceCeilings(device="cpu", torch_version="t", copy_gbps=10.0, fill_gbps=10.0, tflops={"fp32": 1.0})
     assert floor_ms(compute_bound, cpu, "fp32") == pytest.approx(1000.0)
-    assert floor_ms(Workload(flops=10**12, bytes=10, output_bytes=0), cpu, "bf16") == pytest.approx(1e-6)   # no bf16 rate: bytes alone
+    assert floor_ms(compute_bound, cpu, "bf16") == pytest.approx(1e-6)   # no bf16 rate: bytes alone
 
 
 def test_impossible_uses_best_bandwidth():
