@@ -1190,8 +1190,8 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
 //   one m64 x 128 product (the tensor cores' best shape), summed in the epilogue.
 // ========================================================================================
 // The two groups run free (no ping-pong turns): measured faster here, since each group keeps
-// two chunks of wgmmas in flight, and the other group's epilogue overlaps at random phase.
-constexpr int SS_STAGES = 4;   // stages per group: chunks on the tensor cores + chunks loading (2 + 2; exact fp32 1 + 3)
+// chunks of wgmmas in flight, and the other group's epilogue overlaps at random phase.
+constexpr int SS_STAGES = 4;   // stages per group: chunks on the tensor cores + chunks loading (2 + 2; exact fp32, TF32 1 + 3)
 static_assert(8 * GROUPS * SS_STAGES <= MBAR_BYTES, "mbarrier area too small");
 
 // x [Nb, Cin, H, W] -> xg, row r of channel quad `quad` (one 16-byte row per thread:
@@ -1459,9 +1459,13 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   // F32X3 accumulates x_hi [w_hi | w_lo] in one m64 x 2 BNT product; x_lo w_hi goes to the w_hi half
   constexpr int ACC = SPLIT ? BNT : BNT / 2;
   static_assert(!SPLIT || TAPS > 0, "exact fp32 keeps a chunk's x_lo fragments in registers");
-  // Exact fp32 waits for the x_lo wgmmas of a chunk before loading the next chunk's x_lo
-  // (one register set), so it keeps one chunk in flight; the other modes keep two.
-  constexpr int IN_FLIGHT = SPLIT ? 1 : 2;
+  // Chunks of wgmmas in flight per group. A stage is refilled once its chunk has retired, so a load
+  // has SS_STAGES - IN_FLIGHT - 1 chunk times to land. Exact fp32 keeps one chunk (its x_lo
+  // registers are reused by the next chunk). TF32's 128-column slices keep one too: with two, its
+  // A stages arrived late (ncu: 9% of warp samples at the stage wait), and with one in flight the
+  // loads get two chunk times while the 16 queued wgmmas still cover the next chunk's issue (perf
+  // log v33: 0.036 ms faster). bf16 / fp16 (0.007 ms slower with one) and the 64-column slices keep two.
+  constexpr int IN_FLIGHT = SPLIT || (MODE == TF32 && BNT == 128) ? 1 : 2;
   extern __shared__ __align__(128) unsigned char smem[];
   ColInfo* tab = reinterpret_cast<ColInfo*>(smem + b_bytes);
   unsigned char* Abase = smem + b_bytes + BNT * sizeof(ColInfo) + MBAR_BYTES;
@@ -1974,7 +1978,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v31",
+            name="ct93_fused_implicit_gemm_v33",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
