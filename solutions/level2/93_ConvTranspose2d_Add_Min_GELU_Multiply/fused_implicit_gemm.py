@@ -1403,23 +1403,29 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
   bool anynan = false;
 #pragma unroll
   for (int t = 0; t < BNT / 8; ++t) {
-    // Clamp (fully parallel), then a warp vote: is every clamped value of the block +0? With
-    // positive-leaning pre-activations (torch.rand inputs) most blocks are, and every output
-    // is then zero_mul(+0): no transposition, no erf. A -0 has a nonzero bit and is computed.
+    // A warp vote first: does every pre-activation of the block clamp to +0? With positive-leaning
+    // pre-activations (torch.rand inputs) most blocks do, and every output is then zero_mul(+0):
+    // no clamp, no transposition, no erf. A sum clamps to +0 exactly when it lies in [+0, +inf],
+    // i.e. when its bits, read unsigned, are at most those of +inf (-0, negatives and NaNs are
+    // larger), so the test costs one integer max per value.
     const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
     float2 v[4];
-    uint32_t bits = 0;
+    uint32_t top = 0;
 #pragma unroll
     for (int q = 0; q < 4; ++q) {
       float* a = &acc[q & 1][t * 4 + 2 * (q >> 1)];
-      v[q] = make_float2(min0_nan(a[0] + badd), min0_nan(a[1] + badd));
-      bits |= __float_as_uint(v[q].x) | __float_as_uint(v[q].y);
-      anynan |= isnan(v[q].x) || isnan(v[q].y);
+      v[q] = make_float2(a[0] + badd, a[1] + badd);
+      top = max(top, max(__float_as_uint(v[q].x), __float_as_uint(v[q].y)));
     }
-    if (!__any_sync(0xffffffffu, bits != 0u)) {
+    if (!__any_sync(0xffffffffu, top > 0x7f800000u)) {
       const float2 c[4] = {{zero_out, zero_out}, {zero_out, zero_out}, {zero_out, zero_out}, {zero_out, zero_out}};
       store_block<T, false>(orow, valid, c, tab + t * 8, epi);
       continue;
+    }
+#pragma unroll
+    for (int q = 0; q < 4; ++q) {
+      v[q] = make_float2(min0_nan(v[q].x), min0_nan(v[q].y));
+      anynan |= isnan(v[q].x) || isnan(v[q].y);
     }
     quad_transpose(v, lt);
     store_block<T, true>(orow, valid, v, tab + t * 8, epi);
@@ -1978,7 +1984,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v33",
+            name="ct93_fused_implicit_gemm_v34",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
