@@ -98,7 +98,9 @@ __device__ __forceinline__ uint32_t f2tf32(float v) {
 
 // Two adjacent outputs (pw = 0, 1 of one row) in one aligned 8- or 4-byte store.
 __device__ __forceinline__ void store_pair(float* dst, float v0, float v1) {
-  *reinterpret_cast<float2*>(dst) = make_float2(v0, v1);
+  // asm: ptxas split the plain float2 store of a constant pair (the all-zero path) into two
+  // 4-byte stores
+  asm volatile("st.global.v2.f32 [%0], {%1, %2};" ::"l"(dst), "f"(v0), "f"(v1) : "memory");
 }
 template <typename T>
 __device__ __forceinline__ void store_pair(T* dst, float v0, float v1) {
@@ -1379,15 +1381,17 @@ __device__ __forceinline__ void quad_transpose(float2 (&v)[4], int lt) {
   }
 }
 
-// Stores one n8 block's 4 column pairs at this lane's position.
+// Stores one n8 block's 4 column pairs at this lane's position. Pair s is channel s / 2 of the
+// block's two (`chan` points at the first one's phase-0 row), phase row s % 2; `channels` of the
+// two exist (Cout need not fill the slice). The offsets follow from the column order (co, ph, pw),
+// so no column table is read.
 template <typename T, bool GELU>
-__device__ __forceinline__ void store_block(T* orow, bool valid, const float2 (&v)[4], const ColInfo* btab,
-                                            const Epilogue& epi) {
+__device__ __forceinline__ void store_block(T* chan, int plane, int row, bool valid, int channels,
+                                            const float2 (&v)[4], const Epilogue& epi) {
 #pragma unroll
   for (int s = 0; s < 4; ++s) {
-    const int colOff = btab[2 * s].colOff;   // (co, ph) of pair s; -1: co >= Cout
     const float a = GELU ? epi.gelu_mul(v[s].x) : v[s].x, b = GELU ? epi.gelu_mul(v[s].y) : v[s].y;
-    if (valid && colOff >= 0) store_pair(orow + colOff, a, b);
+    if (valid && s / 2 < channels) store_pair(chan + (s / 2) * plane + (s % 2) * row, a, b);
   }
 }
 
@@ -1401,8 +1405,11 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
   T* orow = output_row(p, static_cast<T*>(p.out), valid ? m : p.Mtot - 1, oh0, ow0);
   const float zero_out = epi.zero_mul(0.f);
   bool anynan = false;
+  // n8 block t holds the slice's channels 2t and 2t + 1, phase rows 0 and 1 (pw in the pair)
+  const int plane = p.Ho * p.Wo, slice_co = nslice * (BNT / 4), cleft = p.Cout - slice_co;
+  T* chan = orow + (int64_t)slice_co * plane;
 #pragma unroll
-  for (int t = 0; t < BNT / 8; ++t) {
+  for (int t = 0; t < BNT / 8; ++t, chan += 2 * plane) {
     // A warp vote first: does every pre-activation of the block clamp to +0? With positive-leaning
     // pre-activations (torch.rand inputs) most blocks do, and every output is then zero_mul(+0):
     // no clamp, no transposition, no erf. A sum clamps to +0 exactly when it lies in [+0, +inf],
@@ -1419,7 +1426,7 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
     }
     if (!__any_sync(0xffffffffu, top > 0x7f800000u)) {
       const float2 c[4] = {{zero_out, zero_out}, {zero_out, zero_out}, {zero_out, zero_out}, {zero_out, zero_out}};
-      store_block<T, false>(orow, valid, c, tab + t * 8, epi);
+      store_block<T, false>(chan, plane, p.Wo, valid, cleft - 2 * t, c, epi);
       continue;
     }
 #pragma unroll
@@ -1428,7 +1435,7 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
       anynan |= isnan(v[q].x) || isnan(v[q].y);
     }
     quad_transpose(v, lt);
-    store_block<T, true>(orow, valid, v, tab + t * 8, epi);
+    store_block<T, true>(chan, plane, p.Wo, valid, cleft - 2 * t, v, epi);
   }
   // Outputs whose pre-activation was NaN are re-evaluated directly (their rows: this warp's 32).
   if (__any_sync(0xffffffffu, anynan)) {
@@ -1984,7 +1991,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v34",
+            name="ct93_fused_implicit_gemm_v35",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
