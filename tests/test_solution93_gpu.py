@@ -1,7 +1,8 @@
 """On a CUDA GPU: the fused problem-93 kernel against a float64 reference and PyTorch eager.
 
 Small shapes that reach every path of the kernel: the SS wgmma kernel on the channels-last
-copy of x with the pairable epilogue (tiles inside one image and tiles spanning two) and with
+copy of x with the pairable epilogue (tiles inside one image and tiles spanning two, an odd Cout
+that leaves one channel in an n8 block) and with
 the unpaired epilogue (odd K), in TF32 and, for T = 2, in exact fp32 (3xTF32), its 64-column
 form at two CTAs per SM and at one (stages too large for two), exact fp32 with N-slices that do
 not divide the SMs (extra CTAs that cross slices); the
@@ -82,6 +83,8 @@ GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exac
     (12, 8, 16, 3, 3, 4, 2),      # SS, 16 positions per image: each tile spans 8 images
     (3, 16, 40, 4, 64, 4, 2),     # SS at v0.1's row width (65 GEMM rows per image row), 5 grid rows per
                                   # image: tiles cut rows and images; channels >= Cout in the second slice
+    (2, 8, 37, 9, 9, 4, 2),       # odd Cout: the pairable epilogue's last n8 block with channels holds one
+                                  # (second 128-column slice; third 64-column exact slice)
     (2, 20, 24, 7, 16, 3, 2),     # odd K: unpaired epilogue, T = 2; Cin padded to the chunk
     (2, 5, 40, 9, 12, 3, 1),      # T = 3, stride 1; exact: mma.sync kernel
     (2, 8, 8, 7, 8, 1, 1),        # T = 1
@@ -113,7 +116,7 @@ def test_matches_float64_reference(modules, geometry, mode, tol):
     assert (expected < 0).float().mean() > 0.1, "inputs must exercise the GELU branch"
 
 
-@pytest.mark.parametrize("geometry", GEOMETRIES[:4], ids=lambda g: "b{}_c{}-{}_{}x{}_k{}s{}".format(*g))
+@pytest.mark.parametrize("geometry", GEOMETRIES[:5], ids=lambda g: "b{}_c{}-{}_{}x{}_k{}s{}".format(*g))
 def test_bf16_matches_float64_reference(modules, geometry):
     batch, cin, cout, h, w, k, s = geometry
     ref, new = _pair(modules, cin, cout, k, s, dtype=torch.bfloat16)
