@@ -1193,7 +1193,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
 // ========================================================================================
 // The two groups run free (no ping-pong turns): measured faster here, since each group keeps
 // chunks of wgmmas in flight, and the other group's epilogue overlaps at random phase.
-constexpr int SS_STAGES = 4;   // stages per group: chunks on the tensor cores + chunks loading (2 + 2; exact fp32, TF32 1 + 3)
+constexpr int SS_STAGES = 4;   // stages per group: chunks on the tensor cores + chunks loading (2 + 2, or 1 + 3: IN_FLIGHT)
 static_assert(8 * GROUPS * SS_STAGES <= MBAR_BYTES, "mbarrier area too small");
 
 // x [Nb, Cin, H, W] -> xg, row r of channel quad `quad` (one 16-byte row per thread:
