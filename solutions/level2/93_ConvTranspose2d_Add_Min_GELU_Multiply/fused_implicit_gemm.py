@@ -1295,10 +1295,13 @@ struct TileSchedule {
   int first, step, count;
   int slice0, last_slice;   // the CTA's first and last N-slice
   bool extra;
+  // First unit of extra CTA e's run (the runs split the nsl * left units evenly).
+  __device__ static int run_start(const Params& p, int e) {
+    return (int)((int64_t)(p.nsl * p.left) * e / p.nextra);
+  }
   __device__ static int first_slice(const Params& p) {
     const int nreg = p.nsl * p.gm;
-    return blockIdx.x < nreg ? blockIdx.x % p.nsl
-                             : p.fleft.div((int)((int64_t)p.nsl * p.left * (blockIdx.x - nreg) / p.nextra));
+    return blockIdx.x < nreg ? blockIdx.x % p.nsl : p.fleft.div(run_start(p, blockIdx.x - nreg));
   }
   __device__ TileSchedule(const Params& p, int g) {
     const int cta = blockIdx.x, nreg = p.nsl * p.gm;
@@ -1310,12 +1313,11 @@ struct TileSchedule {
       count = group_tiles(mslot, g, step, p.reg_tiles);
       slice0 = last_slice = cta % p.nsl;
     } else {
-      const int units = p.nsl * p.left, e = cta - nreg;
-      const int u0 = (int)((int64_t)units * e / p.nextra), u1 = (int)((int64_t)units * (e + 1) / p.nextra);
+      const int e = cta - nreg, u0 = run_start(p, e), u1 = run_start(p, e + 1);
       first = u0 + g;
       step = GROUPS;
       count = first < u1 ? (u1 - 1 - first) / GROUPS + 1 : 0;
-      slice0 = first_slice(p);
+      slice0 = p.fleft.div(u0);
       last_slice = p.fleft.div(u1 - 1);
     }
   }
