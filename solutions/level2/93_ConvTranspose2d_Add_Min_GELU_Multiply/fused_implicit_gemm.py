@@ -1479,7 +1479,8 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   // registers are reused by the next chunk). TF32's 128-column slices keep one too: with two, its
   // A stages arrived late (ncu: 9% of warp samples at the stage wait), and with one in flight the
   // loads get two chunk times while the 16 queued wgmmas still cover the next chunk's issue (perf
-  // log v33: 0.036 ms faster). bf16 / fp16 (0.007 ms slower with one) and the 64-column slices keep two.
+  // log v33: 0.036 ms faster). bf16 (0.007 ms slower with one; fp16 follows it, not timed) and the
+  // 64-column slices keep two.
   constexpr int IN_FLIGHT = SPLIT || (MODE == TF32 && BNT == 128) ? 1 : 2;
   extern __shared__ __align__(128) unsigned char smem[];
   ColInfo* tab = reinterpret_cast<ColInfo*>(smem + b_bytes);
