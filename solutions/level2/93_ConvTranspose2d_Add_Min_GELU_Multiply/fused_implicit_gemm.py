@@ -1329,8 +1329,11 @@ struct TileSchedule {
   __device__ __forceinline__ int slice(const Params& p, int k) const { return extra ? p.fleft.div(unit(k)) : slice0; }
 };
 
-// The A pipeline of one warp group: item q = (tile, chunk of CIC channels) goes to stage
-// q % SS_STAGES as CIC / QE bulk copies, one per quad slab (npos rows = npos * 16 bytes).
+// The A pipeline of one warp group: item q = (the group's tile k, chunk c of CIC channels) goes to
+// stage q % SS_STAGES as CIC / QE bulk copies, one per quad slab (npos rows = npos * 16 bytes).
+// Callers count k and c instead of dividing q by nchunk: the refill sits between a chunk's
+// retirement and the next chunk's issue, and a runtime division there kept the leader (and with
+// it the group's next wgmmas) busy for hundreds of cycles per chunk (perf log v36).
 // issue() is called by one thread of the group; the stage mbarrier expects that one arrival.
 template <typename Schedule>
 struct SsPipe {
@@ -1338,17 +1341,19 @@ struct SsPipe {
   uint32_t stages, bars;   // this group's stages and mbarriers (shared-memory addresses)
   const Schedule& sched;
   int nitems, quads;
-  __device__ __forceinline__ int tile_of(int q) const { return sched.tile(p, q / p.nchunk); }
-  __device__ __forceinline__ void issue(int q) const {
-    if (q >= nitems) return;
-    const uint32_t stage = stages + (q % SS_STAGES) * p.stage_bytes, bar = bars + 8 * (q % SS_STAGES);
+  static __device__ __forceinline__ uint32_t slot(int q) { return (uint32_t)q % SS_STAGES; }
+  // Loads item q + ahead, where item q is chunk c of the group's tile k.
+  __device__ __forceinline__ void issue(int q, int k, int c, int ahead) const {
+    if (q + ahead >= nitems) return;
+    for (c += ahead; c >= p.nchunk; c -= p.nchunk) ++k;
+    const uint32_t stage = stages + slot(q + ahead) * p.stage_bytes, bar = bars + 8 * slot(q + ahead);
     const int slab = p.npos * 16;
     // xg row of GEMM row m is m + halo, so the tile's first A row (m0 - halo) is row m0
-    const uint4* src = p.xg + (int64_t)(q % p.nchunk) * quads * p.xg_rows + (int64_t)tile_of(q) * BM;
+    const uint4* src = p.xg + (int64_t)c * quads * p.xg_rows + (int64_t)sched.tile(p, k) * BM;
     mbar_arrive_expect_tx(bar, (uint32_t)p.stage_bytes);
-    for (int k = 0; k < quads; ++k) bulk_copy_g2s(stage + k * slab, src + (int64_t)k * p.xg_rows, slab, bar);
+    for (int j = 0; j < quads; ++j) bulk_copy_g2s(stage + j * slab, src + (int64_t)j * p.xg_rows, slab, bar);
   }
-  __device__ __forceinline__ void wait(int q) const { mbar_wait(bars + 8 * (q % SS_STAGES), (q / SS_STAGES) & 1); }
+  __device__ __forceinline__ void wait(int q) const { mbar_wait(bars + 8 * slot(q), ((uint32_t)q / SS_STAGES) & 1); }
 };
 
 // ---- pairable epilogue of the SS kernel (S == 2, K even: every GEMM row is a pw pair of two output rows) ----
@@ -1525,13 +1530,13 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   float acc[WG_MB][ACC];
 
   if (leader)
-    for (int d = 0; d < SS_STAGES - IN_FLIGHT; ++d) pipe.issue(d);
+    for (int d = 0; d < SS_STAGES - IN_FLIGHT; ++d) pipe.issue(0, 0, 0, d);
   // Tile loop outside, chunk loop inside: the accumulators then never merge, at a loop
   // head, with values from the epilogue while wgmmas are in flight (ptxas would insert a
   // full wgmma wait on every chunk).
-  for (int q0 = 0; q0 < nitems; q0 += p.nchunk) {
-    const int m0 = pipe.tile_of(q0) * BM;
-    if (sched.extra) switch_slice(sched.slice(p, q0 / p.nchunk));
+  for (int q0 = 0, k = 0; q0 < nitems; q0 += p.nchunk, ++k) {
+    const int m0 = sched.tile(p, k) * BM;
+    if (sched.extra) switch_slice(sched.slice(p, k));
     if constexpr (SPLIT) {   // two products start each tile's accumulators: zero them instead
 #pragma unroll
       for (int mb = 0; mb < WG_MB; ++mb)
@@ -1542,7 +1547,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
       const int q = q0 + chunk;
       pipe.wait(q);
       // k-block (channel block cb, tap a, b) = the stage's quads 2cb, 2cb+1 shifted by a*Wq + b rows
-      const uint32_t stage = pipe.stages + (q % SS_STAGES) * p.stage_bytes;
+      const uint32_t stage = pipe.stages + pipe.slot(q) * p.stage_bytes;
       auto a_row0 = [&](int cb, int a, int b) {
         return stage + 2 * cb * slab + (uint32_t)((p.halo - a * p.Wq - b) * 16);
       };
@@ -1619,7 +1624,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
       // Every warp of the group is past the wait: item q - IN_FLIGHT's wgmmas are done, so
       // its stage takes item q + SS_STAGES - IN_FLIGHT.
       group_bar(bar_id);
-      if (leader) pipe.issue(q + SS_STAGES - IN_FLIGHT);
+      if (leader) pipe.issue(q, k, chunk, SS_STAGES - IN_FLIGHT);
     }
     wgmma_wait<0>();
 #pragma unroll
@@ -1994,7 +1999,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v35",
+            name="ct93_fused_implicit_gemm_v36",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
