@@ -146,6 +146,8 @@ struct Params {
   FastDiv fWq, fHq, fR, fnvec;
   int reg_tiles, left, nextra;   // exact SS path: tiles per slice of the regular CTAs, the rest per slice, extra CTAs
   FastDiv fleft;
+  int nstages;          // SS path: A stages per group (fnstages divides by it)
+  FastDiv fnstages;
 };
 
 // Per-column epilogue info for the CTA's N-slice.
@@ -1193,8 +1195,12 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
 // ========================================================================================
 // The two groups run free (no ping-pong turns): measured faster here, since each group keeps
 // chunks of wgmmas in flight, and the other group's epilogue overlaps at random phase.
-constexpr int SS_STAGES = 4;   // stages per group: chunks on the tensor cores + chunks loading (2 + 2, or 1 + 3: IN_FLIGHT)
-static_assert(8 * GROUPS * SS_STAGES <= MBAR_BYTES, "mbarrier area too small");
+// A stages per group: chunks on the tensor cores (in_flight) + chunks loading. SS_MIN_STAGES decides
+// the chunk size. TF32's 128-column slices then take as many stages as shared memory holds beside B,
+// up to what the mbarrier area holds: on kernelbench-v0.1 their one-k-block chunks left 46 KB unused
+// while 7% of warp samples waited for a stage to land. More stages measured slower for exact fp32
+// (+0.05 ms) and bf16 (+0.004 ms), so the other kernels keep SS_MIN_STAGES (perf log v37).
+constexpr int SS_MIN_STAGES = 4, SS_MAX_STAGES = MBAR_BYTES / (8 * GROUPS);
 
 // x [Nb, Cin, H, W] -> xg, row r of channel quad `quad` (one 16-byte row per thread:
 // consecutive threads take consecutive grid positions, so both the x loads and the xg
@@ -1330,18 +1336,21 @@ struct TileSchedule {
 };
 
 // The A pipeline of one warp group: item q = (the group's tile k, chunk c of CIC channels) goes to
-// stage q % SS_STAGES as CIC / QE bulk copies, one per quad slab (npos rows = npos * 16 bytes).
+// stage q % nstages as CIC / QE bulk copies, one per quad slab (npos rows = npos * 16 bytes).
 // Callers count k and c instead of dividing q by nchunk: the refill sits between a chunk's
 // retirement and the next chunk's issue, and a runtime division there kept the leader (and with
 // it the group's next wgmmas) busy for hundreds of cycles per chunk (perf log v36).
 // issue() is called by one thread of the group; the stage mbarrier expects that one arrival.
-template <typename Schedule>
+// NST: the stage count as a constant, or 0 for p.nstages.
+template <typename Schedule, int NST>
 struct SsPipe {
   const Params& p;
   uint32_t stages, bars;   // this group's stages and mbarriers (shared-memory addresses)
   const Schedule& sched;
   int nitems, quads;
-  static __device__ __forceinline__ uint32_t slot(int q) { return (uint32_t)q % SS_STAGES; }
+  __device__ __forceinline__ int nstages() const { return NST > 0 ? NST : p.nstages; }
+  __device__ __forceinline__ uint32_t lap(int q) const { return NST > 0 ? (uint32_t)q / NST : p.fnstages.div(q); }
+  __device__ __forceinline__ uint32_t slot(int q) const { return (uint32_t)q - lap(q) * nstages(); }
   // Loads item q + ahead, where item q is chunk c of the group's tile k.
   __device__ __forceinline__ void issue(int q, int k, int c, int ahead) const {
     if (q + ahead >= nitems) return;
@@ -1353,7 +1362,7 @@ struct SsPipe {
     mbar_arrive_expect_tx(bar, (uint32_t)p.stage_bytes);
     for (int j = 0; j < quads; ++j) bulk_copy_g2s(stage + j * slab, src + (int64_t)j * p.xg_rows, slab, bar);
   }
-  __device__ __forceinline__ void wait(int q) const { mbar_wait(bars + 8 * slot(q), ((uint32_t)q / SS_STAGES) & 1); }
+  __device__ __forceinline__ void wait(int q) const { mbar_wait(bars + 8 * slot(q), lap(q) & 1); }
 };
 
 // ---- pairable epilogue of the SS kernel (S == 2, K even: every GEMM row is a pw pair of two output rows) ----
@@ -1464,6 +1473,10 @@ __device__ __forceinline__ uint32_t tf32_residual(uint32_t xb) {
 // put twice the warps in flight: small problems, whose groups run only a few tiles each, wait on
 // latency more than on any unit (kernelbench-v0: 10% faster, perf log v25).
 __host__ __device__ constexpr int ss_ctas_per_sm(int mode, int bnt) { return bnt == 64 && mode != F32X3 ? 2 : 1; }
+// The kernels with SS_MIN_STAGES as their maximum also take it as a compile-time constant.
+__host__ __device__ constexpr int ss_max_stages(int mode, int bnt) {
+  return mode == TF32 && bnt == 128 ? SS_MAX_STAGES : SS_MIN_STAGES;
+}
 
 // TAPS: T as a compile-time constant (unrolled taps), or 0 for any T (F32X3 needs TAPS > 0 and
 // CIC = KB_CI: its x_lo fragments for a whole chunk live in registers). BNT: GEMM columns per CTA.
@@ -1480,13 +1493,13 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   constexpr int ACC = SPLIT ? BNT : BNT / 2;
   static_assert(!SPLIT || TAPS > 0, "exact fp32 keeps a chunk's x_lo fragments in registers");
   // Chunks of wgmmas in flight per group. A stage is refilled once its chunk has retired, so a load
-  // has SS_STAGES - IN_FLIGHT - 1 chunk times to land. Exact fp32 keeps one chunk (its x_lo
-  // registers are reused by the next chunk). TF32's 128-column slices keep one too: with two, its
-  // A stages arrived late (ncu: 9% of warp samples at the stage wait), and with one in flight the
-  // loads get two chunk times while the 16 queued wgmmas still cover the next chunk's issue (perf
-  // log v33: 0.036 ms faster). bf16 (0.007 ms slower with one; fp16 follows it, not timed) and the
-  // 64-column slices keep two.
-  constexpr int IN_FLIGHT = SPLIT || (MODE == TF32 && BNT == 128) ? 1 : 2;
+  // has nstages - in_flight - 1 chunk times to land. Exact fp32 keeps one chunk (its x_lo registers
+  // are reused by the next chunk). The other modes keep two, except TF32's 128-column slices when
+  // they get only 4 stages: there its A stages arrived late with two (ncu: 9% of warp samples at the
+  // stage wait), and one measured 0.036 ms faster (perf log v33). With the 7 stages of kernelbench-v0.1,
+  // two in flight measured 0.010 ms faster than one (perf log v37).
+  constexpr int IN_FLIGHT = SPLIT ? 1 : 2;   // at most
+  const int in_flight = MODE == TF32 && BNT == 128 && p.nstages < 5 ? 1 : IN_FLIGHT;
   extern __shared__ __align__(128) unsigned char smem[];
   ColInfo* tab = reinterpret_cast<ColInfo*>(smem + b_bytes);
   unsigned char* Abase = smem + b_bytes + BNT * sizeof(ColInfo) + MBAR_BYTES;
@@ -1494,7 +1507,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   using Schedule = std::conditional_t<SPLIT, TileSchedule, RoundRobinTiles>;
   int nslice = Schedule::first_slice(p);
-  cta_prologue<T>(p, nslice, smem, tab, Abase, 0, GROUPS * SS_STAGES, 1);
+  cta_prologue<T>(p, nslice, smem, tab, Abase, 0, GROUPS * SS_MAX_STAGES, 1);
 
   // Broadcast: ptxas then knows g is warp-uniform, so branches on the group's tile count
   // are not divergent paths (across which it would serialize the in-flight wgmmas).
@@ -1522,15 +1535,16 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   const int blocks = p.CIC / KB_CI;   // k-blocks of channels per chunk
   const uint32_t slab = p.npos * 16;
   const uint32_t b_smem = smem_u32(smem);
-  const SsPipe<Schedule> pipe{p, smem_u32(Abase) + (uint32_t)(g * SS_STAGES * p.stage_bytes),
-                    smem_u32(Abase - MBAR_BYTES) + 8 * SS_STAGES * g, sched, nitems, p.CIC / QE};
+  const SsPipe<Schedule, ss_max_stages(MODE, BNT) == SS_MIN_STAGES ? SS_MIN_STAGES : 0> pipe{
+      p, smem_u32(Abase) + (uint32_t)(g * p.nstages * p.stage_bytes), smem_u32(Abase - MBAR_BYTES) + 8 * SS_MAX_STAGES * g,
+      sched, nitems, p.CIC / QE};
   // this thread's A-fragment rows (register-A layout: rows lg and lg + 8 of the warp's 16 in
   // the m64 block, i.e. tile rows 32 wig + lg and 16 further with the interleaved row groups)
   const uint32_t frag_off = (uint32_t)((wig * 32 + (lane >> 2)) * 16 + (lane & 3) * 4);
   float acc[WG_MB][ACC];
 
   if (leader)
-    for (int d = 0; d < SS_STAGES - IN_FLIGHT; ++d) pipe.issue(0, 0, 0, d);
+    for (int d = 0; d < pipe.nstages() - in_flight; ++d) pipe.issue(0, 0, 0, d);
   // Tile loop outside, chunk loop inside: the accumulators then never merge, at a loop
   // head, with values from the epilogue while wgmmas are in flight (ptxas would insert a
   // full wgmma wait on every chunk).
@@ -1620,11 +1634,12 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
           wgmma_commit();
         }
       }
-      wgmma_wait<IN_FLIGHT>();
-      // Every warp of the group is past the wait: item q - IN_FLIGHT's wgmmas are done, so
-      // its stage takes item q + SS_STAGES - IN_FLIGHT.
+      if (IN_FLIGHT == 1 || in_flight == 1) wgmma_wait<1>();
+      else wgmma_wait<2>();
+      // Every warp of the group is past the wait: item q - in_flight's wgmmas are done, so
+      // its stage takes item q + nstages - in_flight.
       group_bar(bar_id);
-      if (leader) pipe.issue(q, k, chunk, SS_STAGES - IN_FLIGHT);
+      if (leader) pipe.issue(q, k, chunk, pipe.nstages() - in_flight);
     }
     wgmma_wait<0>();
 #pragma unroll
@@ -1802,11 +1817,12 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
         for (int cic = MODE == F32X3 ? KB_CI : 2 * KB_CI; cic >= KB_CI && !fast; cic -= KB_CI) {
           const int cinp = round_up(Cin, cic), nkb = cinp / KB_CI * p.T * p.T;
           const int stage = cic / vpe * (BM + halo) * 16;
-          const int64_t tot = (int64_t)parts * nkb * ss_bn * 32 + ss_bn * (int64_t)sizeof(ColInfo) + MBAR_BYTES +
-                              (int64_t)GROUPS * SS_STAGES * stage;
-          if (tot <= budget) {
+          const int64_t fixed = (int64_t)parts * nkb * ss_bn * 32 + ss_bn * (int64_t)sizeof(ColInfo) + MBAR_BYTES;
+          const int64_t nst = std::min<int64_t>(ss_max_stages(MODE, ss_bn), (budget - fixed) / ((int64_t)GROUPS * stage));
+          if (nst >= SS_MIN_STAGES) {
             p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
-            p.stage_bytes = stage; p.halo = halo; p.npos = BM + halo; smem_total = (int)tot;
+            p.nstages = (int)nst; p.fnstages = FastDiv(p.nstages);
+            p.stage_bytes = stage; p.halo = halo; p.npos = BM + halo; smem_total = (int)(fixed + GROUPS * nst * stage);
             p.bn = ss_bn; p.bblocks = parts * nkb; ctas_per_sm = ctas;
             fast = use_ss = true;
           }
@@ -1999,7 +2015,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v36",
+            name="ct93_fused_implicit_gemm_v37",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
