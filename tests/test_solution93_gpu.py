@@ -4,7 +4,8 @@ Small shapes that reach every path of the kernel: the SS wgmma kernel on the cha
 copy of x with the pairable epilogue (tiles inside one image and tiles spanning two, an odd Cout
 that leaves one channel in an n8 block) and with
 the unpaired epilogue (odd K), in TF32 and, for T = 2, in exact fp32 (3xTF32), its 64-column
-form at two CTAs per SM and at one (stages too large for two), exact fp32 with N-slices that do
+form at two CTAs per SM and at one (stages too large for two), TF32's 128-column slices with
+4, 5 and 7-8 A stages (one or two chunks of wgmmas in flight), exact fp32 with N-slices that do
 not divide the SMs (extra CTAs that cross slices); the
 register-A wgmma kernel (shapes whose SS stages do not fit); the mma.sync kernel of exact
 fp32 (T != 2) with its bulk-copy and 4-byte cp.async loaders; T = 1, 2, 3 taps; bf16.
@@ -96,6 +97,9 @@ GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exac
                                   # kernel at one CTA per SM
     (8, 32, 160, 39, 41, 4, 2),   # exact: 10 N-slices, which do not divide 132 SMs: the CTAs left over
                                   # share the last tile of every slice, reloading B at each slice
+    (1, 8, 40, 3, 179, 4, 2),     # TF32 128-column slices, rows so wide that only 4 A stages fit (the other
+                                  # TF32 shapes get 7-8): one chunk of wgmmas in flight
+    (1, 8, 40, 3, 128, 4, 2),     # the same with 5 stages, the fewest that keep two chunks in flight
 ]
 
 
