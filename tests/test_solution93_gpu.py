@@ -97,8 +97,8 @@ GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exac
                                   # kernel at one CTA per SM
     (8, 32, 160, 39, 41, 4, 2),   # exact: 10 N-slices, which do not divide 132 SMs: the CTAs left over
                                   # share the last tile of every slice, reloading B at each slice
-    (1, 8, 40, 3, 179, 4, 2),     # TF32 128-column slices, rows so wide that only 4 A stages fit (the other
-                                  # TF32 shapes get 7-8): one chunk of wgmmas in flight
+    (1, 8, 40, 3, 179, 4, 2),     # TF32 128-column slices, T = 2, rows so wide that only 4 A stages fit (the
+                                  # other T = 2 shapes here get 7-8): one chunk of wgmmas in flight
     (1, 8, 40, 3, 128, 4, 2),     # the same with 5 stages, the fewest that keep two chunks in flight
 ]
 
