@@ -6,9 +6,11 @@ that leaves one channel in an n8 block) and with
 the unpaired epilogue (odd K), in TF32 and, for T = 2, in exact fp32 (3xTF32), its 64-column
 form at two CTAs per SM and at one (stages too large for two), TF32's 128-column slices with
 4, 5 and 7-8 A stages (one or two chunks of wgmmas in flight), exact fp32 with N-slices that do
-not divide the SMs (extra CTAs that cross slices); the
-register-A wgmma kernel (shapes whose SS stages do not fit); the mma.sync kernel of exact
-fp32 (T != 2) with its bulk-copy and 4-byte cp.async loaders; T = 1, 2, 3 taps; bf16.
+not divide the SMs (extra CTAs that cross slices); the mma.sync kernel of exact fp32 (T != 2)
+with its bulk-copy and 4-byte cp.async loaders, and of TF32 where the SS stages do not fit;
+T = 1, 2, 3 taps; bf16. (The register-A wgmma kernel is reached by no shape: where its
+stages fit, the SS kernel's do too; perf log, "The register-A kernel is unreachable".)
+Which kernel each geometry launches is checked too (torch.profiler), against the table KERNELS.
 Inputs are scaled normals, so the min/GELU branch is exercised (torch.rand inputs make
 almost every output 0), and the output memory is poisoned with NaN first, so an unwritten
 element fails. One test mixes torch.rand images in, whose all-+0 epilogue blocks take the
@@ -90,7 +92,7 @@ GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exac
     (2, 5, 40, 9, 12, 3, 1),      # T = 3, stride 1; exact: mma.sync kernel
     (2, 8, 8, 7, 8, 1, 1),        # T = 1
     (1, 3, 5, 6, 8, 5, 3),        # K not a multiple of S: zero-padded taps
-    (1, 25, 16, 8, 24, 6, 2),     # SS stages do not fit: register-A wgmma kernel, T = 3
+    (1, 25, 16, 8, 24, 6, 2),     # T = 3: the any-T SS kernel (TF32: one-k-block chunks, 7 stages)
     (2, 16, 32, 4, 60, 5, 2),     # exact, T = 3: mma.sync kernel, one bulk copy per x row
     (2, 8, 16, 9, 9, 6, 2),       # exact, T = 3: mma.sync kernel, 4-byte cp.async
     (1, 8, 16, 3, 500, 4, 2),     # 64 GEMM columns, stages too large for two CTAs per SM: the two-CTA
@@ -100,7 +102,63 @@ GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exac
     (1, 8, 40, 3, 179, 4, 2),     # TF32 128-column slices, T = 2, rows so wide that only 4 A stages fit (the
                                   # other T = 2 shapes here get 7-8): one chunk of wgmmas in flight
     (1, 8, 40, 3, 128, 4, 2),     # the same with 5 stages, the fewest that keep two chunks in flight
+    (1, 4, 8, 3, 320, 6, 2),      # T = 3, rows so wide that not even 4 SS stages fit: TF32 on the mma.sync kernel
+                                  # (as exact fp32, which takes it for every T != 2)
 ]
+
+
+def _ss(mode, taps, columns):
+    return f"ct93_wgmma_ss_kernel<{mode},{taps},{columns}>"
+
+
+# The main kernel each geometry launches, in TF32 and in exact fp32 (template arguments: mode 0 TF32,
+# 1 exact; taps, 0 for any T; GEMM columns per CTA). Checked below, so the comments above stay true.
+KERNELS = {
+    (3, 16, 32, 12, 12, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
+    (2, 8, 16, 9, 9, 4, 2): (_ss(0, 2, 64), _ss(1, 2, 64)),
+    (12, 8, 16, 3, 3, 4, 2): (_ss(0, 2, 64), _ss(1, 2, 64)),
+    (3, 16, 40, 4, 64, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
+    (2, 8, 37, 9, 9, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
+    (2, 20, 24, 7, 16, 3, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
+    (2, 5, 40, 9, 12, 3, 1): (_ss(0, 0, 128), "ct93_fused_kernel<1>"),
+    (2, 8, 8, 7, 8, 1, 1): (_ss(0, 0, 128), "ct93_fused_kernel<1>"),
+    (1, 3, 5, 6, 8, 5, 3): (_ss(0, 2, 64), _ss(1, 2, 64)),
+    (1, 25, 16, 8, 24, 6, 2): (_ss(0, 0, 128), "ct93_fused_kernel<1>"),
+    (2, 16, 32, 4, 60, 5, 2): (_ss(0, 0, 128), "ct93_fused_kernel<1>"),
+    (2, 8, 16, 9, 9, 6, 2): (_ss(0, 0, 128), "ct93_fused_kernel<1>"),
+    (1, 8, 16, 3, 500, 4, 2): (_ss(0, 2, 64), _ss(1, 2, 64)),
+    (8, 32, 160, 39, 41, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
+    (1, 8, 40, 3, 179, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
+    (1, 8, 40, 3, 128, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
+    (1, 4, 8, 3, 320, 6, 2): ("ct93_fused_kernel<0>", "ct93_fused_kernel<1>"),
+}
+
+
+def _kernels_launched(model, x, allow_tf32):
+    """Names (without spaces) of the CUDA kernels that one forward launches."""
+    saved = torch.backends.cudnn.allow_tf32
+    torch.backends.cudnn.allow_tf32 = allow_tf32
+    try:
+        with torch.no_grad():
+            model(x)   # first call: one-time setup outside the profile
+            torch.cuda.synchronize()
+            with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
+                model(x)
+                torch.cuda.synchronize()
+    finally:
+        torch.backends.cudnn.allow_tf32 = saved
+    return {e.name.replace(" ", "") for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA}
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES, ids=lambda g: "b{}_c{}-{}_{}x{}_k{}s{}".format(*g))
+@pytest.mark.parametrize("mode", ["tf32", "exact"])
+def test_geometry_launches_the_kernel_it_is_listed_for(modules, geometry, mode):
+    batch, cin, cout, h, w, k, s = geometry
+    _, new = _pair(modules, cin, cout, k, s)
+    x = torch.randn(batch, cin, h, w, device="cuda")
+    expected = KERNELS[geometry][mode == "exact"]
+    names = _kernels_launched(new, x, allow_tf32=(mode == "tf32"))
+    assert any(expected in name for name in names), f"{mode}: expected {expected}, launched {sorted(names)}"
 
 
 @pytest.mark.parametrize("geometry", GEOMETRIES, ids=lambda g: "b{}_c{}-{}_{}x{}_k{}s{}".format(*g))
