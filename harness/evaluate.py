@@ -126,6 +126,10 @@ class ProblemEvaluation:
             result.status, result.message = stage.status, _stage_message("run", stage)
             return
         run = stage.payload
+        malformed = malformed_run_payload(run)
+        if malformed:
+            result.status, result.message = "runtime_error", f"run: malformed result ({malformed})"
+            return
         on_stage("judge")
         stage = run_worker(self._request("judge", workdir,
                                          tolerances={k: asdict(v) for k, v in self.config.tolerances.items()}),
@@ -218,6 +222,22 @@ def compile_candidate(candidate: Candidate, workdir: Path, timeout_s: float, env
     request = {"mode": "compile", "workdir": str(workdir), "candidate": str(candidate.path),
                "problem": str(problem_path) if problem_path else None, "constants": constants or {}}
     return run_worker(request, workdir, timeout_s, env)
+
+
+def malformed_run_payload(run: dict) -> str:
+    """Why the run stage's result, which the candidate's process writes, cannot be used; '' when it can."""
+    for key in ("inputs_modified", "torch_patched"):
+        if not (isinstance(run.get(key), list) and all(isinstance(name, str) for name in run[key])):
+            return f"{key} is not a list of names"
+    try:
+        measurement = Measurement(**run["measurement"])
+    except (KeyError, TypeError) as exc:
+        return f"measurement: {type(exc).__name__}: {exc}"
+    numbers = [measurement.median, measurement.mean, measurement.std, measurement.min, measurement.max,
+               measurement.host_median, measurement.empty_call_ms, measurement.n]
+    if not all(type(v) in (int, float) for v in numbers) or type(measurement.times) is not list:
+        return "measurement fields are not numbers"
+    return ""
 
 
 def _stage_message(name: str, stage: WorkerOutcome) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 from . import ROOT
 
 TAIL_CHARS = 8000
+# What a worker may report as its status; anything else in a result file is malformed.
+WORKER_STATUSES = {"ok", "compile_error", "runtime_error", "oom", "crash", "invalid_output"}
 
 
 @dataclass
@@ -70,9 +72,17 @@ def run_worker(request: dict, workdir: Path, timeout_s: float, env: dict | None 
         outcome.status = "runtime_error"
         outcome.message = f"{stage} stage exited with code {returncode} without writing a result"
         return outcome
-    outcome.payload = json.loads(result_path.read_text())
-    outcome.status = outcome.payload.get("status", "runtime_error")
-    outcome.message = outcome.payload.get("message", "")
+    try:
+        payload = json.loads(result_path.read_text())
+    except (UnicodeDecodeError, ValueError):
+        payload = None
+    if not isinstance(payload, dict) or payload.get("status") not in WORKER_STATUSES:
+        outcome.status = "runtime_error"
+        outcome.message = f"{stage} stage wrote a malformed result (not a worker's status record)"
+        return outcome
+    outcome.payload = payload
+    outcome.status = payload["status"]
+    outcome.message = str(payload.get("message", ""))
     return outcome
 
 

@@ -40,6 +40,8 @@ def evaluate(evaluation, name):
     ("patches_torch", "tampered", "torch_patched"),
     ("different_init", "incorrect", "param_mismatch"),
     ("cuda_epilogue", "needs_cuda", None),
+    ("writes_result", "runtime_error", None),
+    ("writes_garbage_result", "runtime_error", None),
 ])
 def test_candidate_status(evaluation, name, status, flag):
     result = evaluate(evaluation, name)
