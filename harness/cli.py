@@ -30,6 +30,20 @@ DEFAULT_PROBLEM = "level2/93_ConvTranspose2d_Add_Min_GELU_Multiply"
 CPU_FALLBACK_SET = "small"
 
 
+def _positive(kind):
+    """An argparse type: a number of `kind` above zero, else a one-line usage error."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'a whole number' if kind is int else 'a number'}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+    parse.__name__ = kind.__name__
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="run.py", description=(
         "Evaluate KernelBench-style solutions: compile, check against the reference, time, record. "
@@ -45,9 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--cache-dir", type=Path,
                             default=Path(os.environ.get("HARNESS_CACHE_DIR", ROOT / ".cache" / "extensions")),
                             help="extension builds, one directory per source hash")
-    evaluation.add_argument("--compile-timeout", type=float, default=900.0, metavar="SECONDS")
-    evaluation.add_argument("--run-timeout", type=float, default=600.0, metavar="SECONDS")
-    evaluation.add_argument("--timing-trials", type=int, help="override the config's timing trial count")
+    evaluation.add_argument("--compile-timeout", type=_positive(float), default=900.0, metavar="SECONDS")
+    evaluation.add_argument("--run-timeout", type=_positive(float), default=600.0, metavar="SECONDS")
+    evaluation.add_argument("--timing-trials", type=_positive(int), help="override the config's timing trial count")
     evaluation.add_argument("--no-compile-baseline", action="store_true",
                             help="skip timing torch.compile of the reference")
     output = evaluation.add_mutually_exclusive_group()

@@ -51,7 +51,8 @@ class ProblemEvaluation:
         return {"mode": mode, "workdir": str(workdir), "problem": str(self.problem.path),
                 "constants": self.size_set.constants, "device": self.settings.device,
                 "dtype": self.settings.dtype, "trials": [t.to_json() for t in self.trials],
-                "timing_trials": self.settings.timing_trials or trials.timing, "warmup": trials.warmup,
+                "timing_trials": trials.timing if self.settings.timing_trials is None else self.settings.timing_trials,
+                "warmup": trials.warmup,
                 **extra}
 
     def baseline(self) -> WorkerOutcome:

@@ -71,6 +71,20 @@ def test_unknown_names_give_one_line_and_nonzero_exit(small_root, tmp_path, args
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--timing-trials", "0"], "must be > 0"),
+    (["--timing-trials", "-1"], "must be > 0"),
+    (["--timing-trials", "2.5"], "not a whole number"),
+    (["--run-timeout", "-5"], "must be > 0"),
+    (["--compile-timeout", "soon"], "not a number"),
+])
+def test_bad_numeric_options_are_usage_errors(small_root, tmp_path, args, message):
+    proc = run_cli("eval", "good_pytorch", *args, "--root", small_root, "--device", "cpu",
+                   "--results-dir", tmp_path / "results")
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "results").exists(), "nothing is evaluated or recorded"
+
+
 def test_malformed_config_gives_one_line(small_root, tmp_path):
     root = tmp_path / "root"
     shutil.copytree(small_root, root)
