@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import secrets
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
@@ -52,8 +53,7 @@ class ProblemEvaluation:
                 "constants": self.size_set.constants, "device": self.settings.device,
                 "dtype": self.settings.dtype, "trials": [t.to_json() for t in self.trials],
                 "timing_trials": trials.timing if self.settings.timing_trials is None else self.settings.timing_trials,
-                "warmup": trials.warmup,
-                **extra}
+                "warmup": trials.warmup, **extra}
 
     def baseline(self) -> WorkerOutcome:
         """Eager and torch.compile timings, workload and device ceilings, from a trusted process."""
@@ -119,8 +119,9 @@ class ProblemEvaluation:
             return
         on_stage("run")
         output_bytes = baseline.payload.get("workload", {}).get("output_bytes", 0)
+        timing_seed = secrets.randbelow(2**31)   # fresh per candidate: its timed inputs are not known ahead
         stage = run_worker(self._request("run", workdir, candidate=str(candidate.path),
-                                         poison_bytes=2 * output_bytes),
+                                         poison_bytes=2 * output_bytes, timing_seed=timing_seed),
                            workdir, self.settings.run_timeout_s, env)
         self._keep(result, "run", stage, workdir)
         if stage.status != "ok":
@@ -132,7 +133,7 @@ class ProblemEvaluation:
             result.status, result.message = "runtime_error", f"run: malformed result ({malformed})"
             return
         on_stage("judge")
-        stage = run_worker(self._request("judge", workdir,
+        stage = run_worker(self._request("judge", workdir, timing_seed=timing_seed,
                                          tolerances={k: asdict(v) for k, v in self.config.tolerances.items()}),
                            workdir, self.settings.run_timeout_s)
         self._keep(result, "judge", stage, workdir)

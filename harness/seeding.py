@@ -71,6 +71,21 @@ def make_inputs(module, trial: Trial, device: str, dtype_name: str) -> list:
     return prepared
 
 
+TIMING_PERTURBATION = 0.125   # well above every tolerance, so a stale result fails
+
+
+def perturb_inputs(inputs: list, base: list, seed: int) -> None:
+    """The inputs of one timed call, written into `inputs` in place: every floating tensor of `base`
+    times (1 + u * TIMING_PERTURBATION), u uniform in [-1, 1) from a generator on the tensor's device
+    seeded with `seed`. Values change on every timed call, so a forward cannot return a result it
+    cached from an earlier call; the judge redraws the last call's values from the same seed."""
+    for value, original in zip(inputs, base):
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            generator = torch.Generator(device=value.device).manual_seed(seed)
+            u = torch.rand(value.shape, generator=generator, device=value.device)
+            value.copy_(original.float() * (1 + (2 * u - 1) * TIMING_PERTURBATION))
+
+
 def sample(dist: Distribution, shape, generator: torch.Generator) -> torch.Tensor:
     if dist.kind == "randn":
         return torch.randn(shape, generator=generator) * dist.scale

@@ -142,12 +142,13 @@ def compile_stage(request: dict) -> dict:
 def run_stage(request: dict) -> dict:
     """The untrusted side: build ModelNew, save one output file per trial, the state_dict and timings.
 
-    Timing runs on the first trial's inputs under the same grad mode as the trials; the output of the
-    last timed call is saved as one more trial for the judge, so a candidate cannot behave
-    differently when timed. torch and time are checked for replaced functions after the trials
-    and again after timing."""
+    Timing runs on the first trial's inputs under the same grad mode as the trials, their values
+    changed slightly before every call (perturb_inputs, seeds from the request), so no call can
+    reuse an earlier result; the output of the last timed call is saved as one more trial for the
+    judge, so a candidate cannot behave differently when timed. torch and time are checked for
+    replaced functions after the trials and again after timing."""
     from harness.problem import load_module
-    from harness.seeding import Trial, apply_precision_mode, build_model, make_inputs
+    from harness.seeding import Trial, apply_precision_mode, build_model, make_inputs, perturb_inputs
 
     apply_precision_mode(request["dtype"])
     device, dtype, workdir = request["device"], request["dtype"], Path(request["workdir"])
@@ -175,19 +176,33 @@ def run_stage(request: dict) -> dict:
                     result["inputs_modified"].append(trial.name)
             patched = changed_identities(identities)
             inputs = make_inputs(problem, trials[0], device, dtype)
-            last = [None]
+            base = [_clone(x) if isinstance(x, torch.Tensor) else x for x in inputs]
+            last, calls = [None], [0]
+
+            def fresh_values():
+                calls[0] += 1
+                perturb_inputs(inputs, base, timed_call_seed(request, calls[0]))
 
             def timed_call():
                 last[0] = model(*inputs)
 
             measurement = timing.do_bench(timed_call, device=device, trials=request["timing_trials"],
-                                          warmup=request["warmup"])
+                                          warmup=request["warmup"], setup=fresh_values)
             save_outputs(last[0], device, trial_output(workdir, len(trials)))
         result["measurement"] = asdict(measurement)
     except BaseException as exc:  # noqa: BLE001
         return failure(classify(exc), exc)
     result["torch_patched"] = patched + [n for n in changed_identities(identities) if n not in patched]
     return result
+
+
+def timed_call_seed(request: dict, call: int) -> int:
+    """The perturbation seed of timed call `call` (1-based, warm-up included)."""
+    return request["timing_seed"] + call
+
+
+def last_timed_call(request: dict) -> int:
+    return request["warmup"] + request["timing_trials"]
 
 
 def plain_outputs(output) -> list:
@@ -242,7 +257,8 @@ def judge_stage(request: dict) -> dict:
     from harness.config import Tolerance
     from harness.correctness import ConstantTracker, compare, compare_parameters
     from harness.problem import load_module
-    from harness.seeding import Trial, apply_precision_mode, as_tensor_list, build_model, make_inputs, precision_key
+    from harness.seeding import (Trial, apply_precision_mode, as_tensor_list, build_model, make_inputs,
+                                 perturb_inputs, precision_key)
 
     apply_precision_mode(request["dtype"])
     device, dtype = request["device"], request["dtype"]
@@ -268,23 +284,27 @@ def judge_stage(request: dict) -> dict:
                     "message": load_error or "output file does not hold a list of plain tensors"}
         return asdict(compare(name, candidate, eager, exact, tol))
 
-    all_trials, get_inputs_trials = ConstantTracker(), ConstantTracker()
-    verdicts = []
-    for index, trial_json in enumerate(request["trials"]):
-        trial = Trial.from_json(trial_json)
-        inputs = make_inputs(problem, trial, device, dtype)
+    def references(inputs: list) -> tuple:
         with torch.no_grad():
             eager = as_tensor_list(model(*inputs))
             exact = as_tensor_list(model64(*[x.to(torch.float64) if isinstance(x, torch.Tensor)
                                              and x.is_floating_point() else x for x in inputs]))
+        return eager, exact
+
+    all_trials, get_inputs_trials = ConstantTracker(), ConstantTracker()
+    verdicts = []
+    for index, trial_json in enumerate(request["trials"]):
+        trial = Trial.from_json(trial_json)
+        eager, exact = references(make_inputs(problem, trial, device, dtype))
         all_trials.update(eager)
         if trial.from_get_inputs:
             get_inputs_trials.update(eager)
-        if index == 0:
-            first = eager, exact
         verdicts.append(verdict(index, trial.name, eager, exact))
-    # The last timed call ran on the first trial's inputs.
-    verdicts.append(verdict(len(request["trials"]), AFTER_TIMING, *first))
+    # The last timed call ran on the first trial's inputs as perturbed for that call.
+    inputs = make_inputs(problem, Trial.from_json(request["trials"][0]), device, dtype)
+    perturb_inputs(inputs, [x.clone() if isinstance(x, torch.Tensor) else x for x in inputs],
+                   timed_call_seed(request, last_timed_call(request)))
+    verdicts.append(verdict(len(request["trials"]), AFTER_TIMING, *references(inputs)))
     return {"status": "ok", "precision": precision, "tolerance": asdict(tol), "trials": verdicts,
             "parameter_names_match": names_match, "parameter_message": parameter_message,
             "constant_fraction": all_trials.fraction, "degenerate": all_trials.degenerate,

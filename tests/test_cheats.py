@@ -36,6 +36,7 @@ EXPECTED_CPU = {
     "timed_differently": ("incorrect", None, worker.AFTER_TIMING),
     "tensor_subclass": ("invalid_output", None, "AlwaysClose, not a plain torch.Tensor"),
     "fakes_timer": ("tampered", "torch_patched", "time.perf_counter"),
+    "memoizes_input": ("incorrect", None, worker.AFTER_TIMING),
 }
 
 
@@ -153,7 +154,8 @@ def test_judge_marks_unloadable_outputs_incorrect(evaluation, tmp_path):
     worker.trial_output(workdir, 0).write_bytes(b"not a checkpoint")
     torch.save([torch.zeros(2, 8, 20, 24).as_subclass(Opaque)], worker.trial_output(workdir, 1))
     torch.save({"out": torch.zeros(1)}, worker.trial_output(workdir, 2))
-    request = evaluation._request("judge", workdir, tolerances={"fp32": {"atol": 1e-4, "rtol": 1e-4}})
+    request = evaluation._request("judge", workdir, timing_seed=0,
+                                  tolerances={"fp32": {"atol": 1e-4, "rtol": 1e-4}})
     verdict = worker.judge_stage(request)
     trials = verdict["trials"]
     assert [t["trial"] for t in trials][-1] == worker.AFTER_TIMING and len(trials) == len(evaluation.trials) + 1

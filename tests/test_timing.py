@@ -13,6 +13,14 @@ def test_cpu_do_bench_statistics():
     assert m.host_median == m.median and not m.timing_mismatch
 
 
+def test_setup_runs_before_every_call_outside_the_timed_region():
+    order = []
+    m = do_bench(lambda: order.append("call"), device="cpu", trials=4, warmup=1,
+                 setup=lambda: (order.append("setup"), time.sleep(0.02)))
+    assert order == ["setup", "call"] * 5
+    assert m.max < 10, "the setup's 20 ms sleep is not timed"
+
+
 def test_timing_mismatch_when_events_miss_host_time():
     hidden = Measurement.from_times([0.01] * 5, [5.0] * 5, empty_call_ms=0.02)
     assert hidden.timing_mismatch
