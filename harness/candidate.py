@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from .errors import NotFoundError
+from .errors import HarnessError, NotFoundError
 
 HOPPER_ARCH = "9.0a"
 _CUDA_MARKERS = re.compile(
@@ -71,6 +71,11 @@ def find_candidates(directory: Path) -> list[Candidate]:
             found.append(Candidate(path.stem, path.resolve()))
         elif path.is_dir() and (path / "model_new.py").is_file():
             found.append(Candidate(path.name, (path / "model_new.py").resolve(), "directory"))
+    names = [c.name for c in found]
+    clashes = sorted({name for name in names if names.count(name) > 1})
+    if clashes:   # the leaderboard keys rows by name: one would overwrite the other
+        raise HarnessError(f"{directory}: a file and a directory solution share the name "
+                           f"{', '.join(repr(n) for n in clashes)}; rename one")
     return found
 
 

@@ -126,7 +126,7 @@ def parse_config(data, source: str) -> ProblemConfig:
         sets[str(name)] = SizeSet(str(name), dict(constants), dist)
 
     default = data.get("default", next(iter(sets)))
-    if default not in sets:
+    if not isinstance(default, str) or default not in sets:
         raise at.error("default", f"'{default}' is not one of the sets: {', '.join(sets)}")
 
     tolerances = {k: Tolerance(*v) for k, v in DEFAULT_TOLERANCES.items()}
@@ -134,8 +134,9 @@ def parse_config(data, source: str) -> ProblemConfig:
     for precision, raw in raw_tol.items():
         key = f"tolerances.{precision}"
         at.mapping(raw, key, required={"atol", "rtol"})
-        tolerances[precision] = Tolerance(at.number(raw["atol"], f"{key}.atol"),
-                                          at.number(raw["rtol"], f"{key}.rtol"))
+        tolerances[precision] = Tolerance(*(at.number(raw[k], f"{key}.{k}") for k in ("atol", "rtol")))
+        if min(tolerances[precision].atol, tolerances[precision].rtol) < 0:
+            raise at.error(key, "atol and rtol must be >= 0")
 
     raw_trials = at.mapping(data.get("trials") or {}, "trials",
                             optional={"correctness", "timing", "warmup"})
@@ -171,6 +172,8 @@ def _input_distribution(raw, by_name: dict, at: "_Locator", key: str) -> Distrib
     """A set's input distribution: a named entry of `distributions`, a bare kind, or a mapping."""
     if isinstance(raw, dict):
         return _distribution(raw, at, key)
+    if not isinstance(raw, str):
+        raise at.error(key, f"expected a distribution name, a kind or a mapping, got {raw!r}")
     if raw in by_name:
         return by_name[raw]
     if raw in _DISTRIBUTION_FIELDS:

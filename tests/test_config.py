@@ -73,6 +73,9 @@ def test_tolerances_default_and_override(tmp_path):
     ("sets: {a: {}}\ntolerances: {fp32: {atol: x, rtol: 1}}\n", "tolerances.fp32.atol"),
     ("sets: {a: {}}\ntrials: {correctness: 2}\n", "trials.correctness"),
     ("sets: {a: {}}\ndefault: b\n", "default"),
+    ("sets: {a: {}}\ndefault: [a]\n", "default"),
+    ("sets: {a: {input_distribution: [randn]}}\n", "sets.a.input_distribution"),
+    ("sets: {a: {}}\ntolerances: {fp32: {atol: -1, rtol: 1}}\n", "tolerances.fp32"),
     ("[1, 2]\n", "expected a mapping"),
 ])
 def test_malformed_configs_name_file_and_key(tmp_path, text, key):

@@ -7,6 +7,7 @@ import pytest
 
 from conftest import PROBLEM
 from harness.candidate import Candidate, find_candidate, find_candidates, solutions_dir
+from harness.errors import HarnessError
 from harness.evaluate import ProblemEvaluation, Settings
 from harness.problem import find_problem
 
@@ -51,6 +52,14 @@ def test_candidate_status(evaluation, name, status, flag):
         assert flag in result.flags
     record = json.loads(open(result.record).read())
     assert record["status"] == status and record["solution"] == name
+
+
+def test_file_and_directory_solutions_with_one_name_are_an_error(tmp_path):
+    (tmp_path / "foo.py").write_text("class ModelNew:\n    pass\n")
+    (tmp_path / "foo").mkdir()
+    (tmp_path / "foo" / "model_new.py").write_text("class ModelNew:\n    pass\n")
+    with pytest.raises(HarnessError, match="share the name 'foo'"):
+        find_candidates(tmp_path)
 
 
 def test_good_candidate_record_has_detail(evaluation):
