@@ -143,7 +143,7 @@ def run_stage(request: dict) -> dict:
     """The untrusted side: build ModelNew, save one output file per trial, the state_dict and timings.
 
     Timing runs on the first trial's inputs under the same grad mode as the trials, their values
-    changed slightly before every call (perturb_inputs, seeds from the request), so no call can
+    rescaled element-wise before every call (perturb_inputs, seeds from the request), so no call can
     reuse an earlier result; the output of the last timed call is saved as one more trial for the
     judge, so a candidate cannot behave differently when timed. torch and time are checked for
     replaced functions after the trials and again after timing."""
@@ -295,16 +295,18 @@ def judge_stage(request: dict) -> dict:
     verdicts = []
     for index, trial_json in enumerate(request["trials"]):
         trial = Trial.from_json(trial_json)
-        eager, exact = references(make_inputs(problem, trial, device, dtype))
+        inputs = make_inputs(problem, trial, device, dtype)
+        if index == 0:
+            first_inputs = inputs
+        eager, exact = references(inputs)
         all_trials.update(eager)
         if trial.from_get_inputs:
             get_inputs_trials.update(eager)
         verdicts.append(verdict(index, trial.name, eager, exact))
     # The last timed call ran on the first trial's inputs as perturbed for that call.
-    inputs = make_inputs(problem, Trial.from_json(request["trials"][0]), device, dtype)
-    perturb_inputs(inputs, [x.clone() if isinstance(x, torch.Tensor) else x for x in inputs],
+    perturb_inputs(first_inputs, [x.clone() if isinstance(x, torch.Tensor) else x for x in first_inputs],
                    timed_call_seed(request, last_timed_call(request)))
-    verdicts.append(verdict(len(request["trials"]), AFTER_TIMING, *references(inputs)))
+    verdicts.append(verdict(len(request["trials"]), AFTER_TIMING, *references(first_inputs)))
     return {"status": "ok", "precision": precision, "tolerance": asdict(tol), "trials": verdicts,
             "parameter_names_match": names_match, "parameter_message": parameter_message,
             "constant_fraction": all_trials.fraction, "degenerate": all_trials.degenerate,
