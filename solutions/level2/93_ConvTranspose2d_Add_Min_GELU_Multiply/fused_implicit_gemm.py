@@ -34,8 +34,6 @@ _CUDA_SRC = r"""
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAException.h>
-#include <cuda.h>
-#include <cudaTypedefs.h>
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <stdint.h>
@@ -53,11 +51,11 @@ namespace ct93 {
 //   A CTA owns one N-slice of BN GEMM columns; its packed weights (all of K x BN) stay
 //   resident in shared memory for the whole (persistent) kernel, so B is read from HBM/L2
 //   once per CTA. The CTA's 8 warps form two independent warp groups that walk
-//   alternate M tiles with their own load pipelines (TMA, bulk copies or cp.async) and
-//   named barriers: while one group runs its GELU epilogue the other keeps the tensor
-//   cores busy (the register-A wgmma kernel enforces this with ping-pong turns).
-//   Each group: 2x2 warps, warp tile 64x64 (the smallest warp tile at which the
-//   shared-memory operand traffic of mma.sync is no larger than the tensor-core time).
+//   alternate M tiles with their own load pipelines and named barriers: while one group
+//   runs its GELU epilogue the other keeps the tensor cores busy.
+//   mma.sync kernel (exact fp32 with T != 2, and shapes whose SS stages do not fit): each
+//   group 2x2 warps, warp tile 64x64 (the smallest warp tile at which the shared-memory
+//   operand traffic of mma.sync is no larger than the tensor-core time).
 // ----------------------------------------------------------------------------------------
 constexpr int BM = 128;                      // GEMM rows (output positions) per group tile
 constexpr int BN = 128;                      // GEMM cols (co, ph, pw) per CTA (SS kernel: 128 or 64)
@@ -130,7 +128,6 @@ struct FastDiv {
 };
 
 struct Params {
-  CUtensorMap xmap;     // x as a 4-D tensor (W, H, Cin, Nb) for the TMA loader (when p.tma)
   const void* x;        // [Nb, Cin, H, W], contiguous
   const void* w;        // [Cin, Cout, K, K] original weights (NaN recompute path)
   const void* bias;     // [Cout] or nullptr
@@ -138,7 +135,7 @@ struct Params {
   void* out;            // [Nb, Cout, Ho, Wo]
   int Nb, Cin, Cout, H, W, K, S, T, Ho, Wo, Hq, Wq;
   int Mtot, ntiles, nsl, gm;
-  int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, bulk, tma, pairable;
+  int CIC, nchunk, nkbc, nkb, R, XOFF, pitchR, pitchC, stage_bytes, ldmode, bulk, pairable;
   const uint4* xg;      // SS path: channels-last copy of x, [quads][xg_rows][16 bytes]
   int halo, npos, xg_rows;   // SS path: A rows before m0 (taps), rows per stage slab, rows per xg quad
   int bn, bblocks;      // GEMM columns per CTA; packed B k-blocks per slice (2 * nkb: hi and lo parts, exact SS)
@@ -371,29 +368,6 @@ __device__ __forceinline__ void load_chunk_bulk(const Params& p, unsigned char* 
   if (bytes) bulk_copy_g2s(smem_u32(dst), src, bytes, bar);
 }
 
-// TMA loader: when all positions of the tile lie in one image n, the whole stage
-// [CIC][pitchC / pitchR rows][pitchR cols] is one 4-D box of x starting at column -XOFF,
-// row (first q-row - (T-1)), channel chunk * CIC: the hardware fills everything outside x
-// (halo columns, rows < 0 or >= H, channels >= Cin) with zeros. Returns false for a tile
-// that runs into the next image (its rows come from two images): the caller then uses
-// the per-row bulk loader.
-__device__ __forceinline__ bool load_chunk_tma(const Params& p, unsigned char* stage, uint32_t bar, int tile,
-                                               int chunk, int gtid) {
-  const int m0 = tile * BM, mlast = min(m0 + BM, p.Mtot) - 1;
-  const int v0 = p.fWq.div(m0), n = p.fHq.div(v0);
-  if (p.fHq.div(p.fWq.div(mlast)) != n) return false;
-  if (gtid == 0) {
-    mbar_arrive_expect_tx(bar, (uint32_t)p.stage_bytes);
-    asm volatile(
-        "cp.async.bulk.tensor.4d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4, %5}], [%6];"
-        ::"r"(smem_u32(stage)), "l"(reinterpret_cast<uint64_t>(&p.xmap)), "r"(-p.XOFF),
-          "r"(v0 - n * p.Hq - (p.T - 1)), "r"(chunk * p.CIC), "r"(n), "r"(bar) : "memory");
-  } else {
-    mbar_arrive_expect_tx(bar, 0);
-  }
-  return true;
-}
-
 // The x-patch pipeline of one warp group: item q = (tile, ci-chunk) goes to stage q % STAGES.
 template <typename T>
 struct StagePipe {
@@ -407,8 +381,7 @@ struct StagePipe {
       if (q < nitems) {
         unsigned char* stage = stages + (q % STAGES) * p.stage_bytes;
         const uint32_t bar = bars + 8 * (q % STAGES);
-        if (!(p.tma && load_chunk_tma(p, stage, bar, tile_of(q), q % p.nchunk, gtid)))
-          load_chunk_bulk<T>(p, stage, bar, tile_of(q), q % p.nchunk, gtid);
+        load_chunk_bulk<T>(p, stage, bar, tile_of(q), q % p.nchunk, gtid);
       }
     } else {
       if (q < nitems) load_chunk<T>(p, stages + (q % STAGES) * p.stage_bytes, tile_of(q), q % p.nchunk, gtid);
@@ -775,16 +748,12 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
 }
 
 // ========================================================================================
-// Hopper path: the same CTA/warp-group structure, the MMA main loop on wgmma.
-//   Each warp group is one wgmma warpgroup; its tile is WG_MB m64 row blocks (A fragments
-//   loaded from the x patch into registers, exactly the mma.sync A layout) times the CTA's
-//   BN = 128 columns (B from the resident shared-memory slice through a descriptor). The
-//   B read, the MMA issue and the accumulation all leave the issue slots; a warp only
-//   loads A (4 LDS + 4 IADD per m64 block and k-block) and runs the epilogue, so one
-//   group's epilogue overlaps the other group's tensor-core work.
+// Hopper path: the same CTA/warp-group structure, the MMA main loop on wgmma. Here the
+//   packed-B layout, descriptors, wgmma wrappers and the unpaired epilogue; the SS kernel below.
+//   Each warp group is one wgmma warpgroup; its tile is WG_MB m64 row blocks times the CTA's
+//   slice, B from the resident shared-memory slice through a descriptor.
 // ========================================================================================
 constexpr int WG_MB = BM / 64;     // m64 row blocks per warp-group tile
-constexpr int WG_ACC = BN / 2;     // fp32 accumulators per thread per m64 x BN block
 
 // Packed B in the canonical K-major, non-swizzled wgmma layout: per k-block (32 bytes of
 // K per column) and 8-column group, two 8x16-byte core matrices (k bytes 0-15, 16-31).
@@ -845,36 +814,9 @@ __device__ __forceinline__ void fence_acc(float (&d)[N]) {
 
 //@WGMMA@
 
-// Ping-pong between the two warp groups: their MMA phases (all k-blocks of one tile)
-// alternate - g0 tile 0, g1 tile 0, g0 tile 1, ... - so one group's epilogue runs while
-// the other owns the tensor cores. Left free, the groups start together, do the same work
-// and stay in phase: both epilogues would then leave the tensor cores idle.
-// Named barrier TURN_BAR + g passes the turn to group g (bar.arrive by the other group,
-// bar.sync by g). Group 0 has as many tiles as group 1 or one more, so every turn that is
-// waited for is also given.
-constexpr int TURN_BAR = 1 + GROUPS;
-struct TensorTurns {
-  int g, other;   // this group, the other group's tile count
-  __device__ TensorTurns(int g_, int mslot, int step, int ntiles)
-      : g(g_), other(group_tiles(mslot, 1 - g_, step, ntiles)) {}
-  __device__ __forceinline__ void give() const {
-    asm volatile("bar.arrive %0, %1;" ::"r"(TURN_BAR + 1 - g), "r"(THREADS) : "memory");
-  }
-  __device__ __forceinline__ void start() const { if (g == 1 && other > 0) give(); }
-  __device__ __forceinline__ void acquire() const {
-    asm volatile("bar.sync %0, %1;" ::"r"(TURN_BAR + g), "r"(THREADS) : "memory");
-  }
-  // after the MMAs of this group's k-th tile were issued
-  __device__ __forceinline__ void release(int k) const { if (k + g < other) give(); }
-};
-
 // Epilogue of one accumulator row (the BNT columns of one output position): bias, add,
-// min, GELU, mul, stores. PAIRED (S == 2, K even, so Ho and Wo are even): columns
-// (2t, 2t+1) are pw = 0, 1 of one (co, ph), every (i, j) of the row grid is a real output
-// pair, and one 8-byte table load and one 2-element store serve both; the accumulators
-// then already hold min(acc + bias + add, 0) (the kernel's fast path clamped them in place).
-// Returns whether any pre-activation was NaN.
-template <typename T, bool PAIRED, int BNT>
+// min, GELU, mul, and one store per existing output. Returns whether any pre-activation was NaN.
+template <typename T, int BNT>
 __device__ __forceinline__ bool store_row(const Params& p, const float (&acc)[BNT / 2], const ColInfo* tab, int lt,
                                           T* orow, bool mval, int oh0, int ow0, const Epilogue& epi) {
   bool anynan = false;
@@ -887,27 +829,15 @@ __device__ __forceinline__ bool store_row(const Params& p, const float (&acc)[BN
 #pragma unroll
     for (int nb = 0; nb < 4; ++nb) {
       const int col = (part * 4 + nb) * 8 + 2 * lt;
-      if constexpr (PAIRED) {
-        const int colOff = tab[col].colOff;   // same co for both pw
-        off[nb][0] = off[nb][1] = colOff;
 #pragma unroll
-        for (int e = 0; e < 2; ++e) {
-          val[nb][e] = acc[(part * 4 + nb) * 4 + e];
-          anynan |= isnan(val[nb][e]);
-          nz |= val[nb][e] != 0.f;
-        }
-        ok |= (uint32_t)(mval && colOff >= 0) << (2 * nb);
-      } else {
-#pragma unroll
-        for (int e = 0; e < 2; ++e) {
-          const ColInfo c = tab[col + e];
-          const float pre = acc[(part * 4 + nb) * 4 + e] + c.bias;
-          anynan |= isnan(pre);
-          val[nb][e] = epi.clamp(pre);
-          nz |= val[nb][e] != 0.f;
-          off[nb][e] = c.colOff;
-          ok |= (uint32_t)(mval && c.colOff >= 0 && oh0 + c.ph < p.Ho && ow0 + c.pw < p.Wo) << (2 * nb + e);
-        }
+      for (int e = 0; e < 2; ++e) {
+        const ColInfo c = tab[col + e];
+        const float pre = acc[(part * 4 + nb) * 4 + e] + c.bias;
+        anynan |= isnan(pre);
+        val[nb][e] = epi.clamp(pre);
+        nz |= val[nb][e] != 0.f;
+        off[nb][e] = c.colOff;
+        ok |= (uint32_t)(mval && c.colOff >= 0 && oh0 + c.ph < p.Ho && ow0 + c.pw < p.Wo) << (2 * nb + e);
       }
     }
     // Warp-uniform shortcut: all clamped values +-0 -> skip the erf (bit-identical result).
@@ -923,84 +853,38 @@ __device__ __forceinline__ bool store_row(const Params& p, const float (&acc)[BN
         for (int e = 0; e < 2; ++e) val[nb][e] = epi.zero_mul(val[nb][e]);
     }
 #pragma unroll
-    for (int nb = 0; nb < 4; ++nb) {
-      if constexpr (PAIRED) {
-        if (ok >> (2 * nb) & 1u) store_pair(orow + off[nb][0], val[nb][0], val[nb][1]);
-      } else {
+    for (int nb = 0; nb < 4; ++nb)
 #pragma unroll
-        for (int e = 0; e < 2; ++e)
-          if (ok >> (2 * nb + e) & 1u) orow[off[nb][e]] = from_f<T>(val[nb][e]);
-      }
-    }
+      for (int e = 0; e < 2; ++e)
+        if (ok >> (2 * nb + e) & 1u) orow[off[nb][e]] = from_f<T>(val[nb][e]);
   }
   return anynan;
 }
 
-// Tile row of accumulator (mb, t*4 + 2h + e) of lane group lg in warp wig: mb*64 + wig*16 + 8h + lg,
-// or, with the SS kernel's interleaved m64 blocks (see wgmma_desc_a), 32 wig + 16 h + 8 mb + lg.
-template <bool INTERLEAVED>
-__device__ __forceinline__ int acc_row(int wig, int mb, int h, int lg) {
-  return INTERLEAVED ? 32 * wig + 16 * h + 8 * mb + lg : 64 * mb + 16 * wig + 8 * h + lg;
-}
+// Tile row of accumulator (mb, t*4 + 2h + e) of lane group lg in warp wig, with the SS kernel's
+// interleaved m64 blocks (see wgmma_desc_a).
+__device__ __forceinline__ int acc_row(int wig, int mb, int h, int lg) { return 32 * wig + 16 * h + 8 * mb + lg; }
 
-// Epilogue of one warp group's BM x BNT tile from the wgmma accumulators: bias, add, min,
-// GELU, mul and the stores. Accumulator (mb, t*4 + 2h + e) is row acc_row(wig, mb, h, lg),
-// column t*8 + 2lt + e of the tile.
-template <typename T, int BNT, bool INTERLEAVED>
-__device__ __forceinline__ void wgmma_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
-                                               int m0, int nslice, int wig, int lane, const Epilogue& epi) {
+// Epilogue of one warp group's BM x BNT tile when the columns do not form output pairs (S != 2 or
+// K odd; the pairs take transposed_epilogue): bias, add, min, GELU, mul and the stores.
+// Accumulator (mb, t*4 + 2h + e) is row acc_row(wig, mb, h, lg), column t*8 + 2lt + e of the tile.
+template <typename T, int BNT>
+__device__ __forceinline__ void unpaired_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
+                                                  int m0, int nslice, int wig, int lane, const Epilogue& epi) {
   T* out = static_cast<T*>(p.out);
   const int lg = lane >> 2, lt = lane & 3;
-  if (p.pairable) {
-    // Fast path: clamp all accumulators in place (one table load per column pair for
-    // all rows). If the warp's clamped values are all +-0 - the usual case when the
-    // pre-activations are positive - the GELU is x * 0.5 * (1 + erf(0)) = x exactly,
-    // and the stores need no erf.
-    bool nz = false;
-#pragma unroll
-    for (int t = 0; t < BNT / 8; ++t) {
-      const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
-#pragma unroll
-      for (int mb = 0; mb < WG_MB; ++mb)
-#pragma unroll
-        for (int he = 0; he < 4; ++he) {
-          float& a = acc[mb][t * 4 + he];
-          a = min0_nan(a + badd);
-          nz |= a != 0.f;   // NaN too: it takes the general path below
-        }
-    }
-    if (!__any_sync(0xffffffffu, nz)) {
-#pragma unroll
-      for (int mb = 0; mb < WG_MB; ++mb)
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          const int mr = m0 + acc_row<INTERLEAVED>(wig, mb, h, lg);
-          if (mr >= p.Mtot) continue;
-          int oh0, ow0;
-          T* orow = output_row(p, out, mr, oh0, ow0);
-#pragma unroll
-          for (int t = 0; t < BNT / 8; ++t) {
-            const int off = tab[t * 8 + 2 * lt].colOff;
-            if (off < 0) continue;
-            store_pair(orow + off, acc[mb][t * 4 + 2 * h] * epi.mul, acc[mb][t * 4 + 2 * h + 1] * epi.mul);
-          }
-        }
-      return;
-    }
-  }
-  // General path, one accumulator row (BNT values) per iteration; rolled loop (see the
+  // One accumulator row (BNT values) per iteration; rolled loop (see the
   // mma.sync path: an unrolled exact-erf epilogue overflows the instruction cache), the
   // row being written always sits in acc[0][*][0..1] and the queue
   // (mb 0 row g) (mb 0 row g+8) (mb 1 row g) ... moves down one row per iteration.
   bool anynan = false;
 #pragma unroll 1
   for (int rr = 0; rr < 2 * WG_MB; ++rr) {
-    const int mr = m0 + acc_row<INTERLEAVED>(wig, rr >> 1, rr & 1, lg);
+    const int mr = m0 + acc_row(wig, rr >> 1, rr & 1, lg);
     const bool mval = mr < p.Mtot;
     int oh0, ow0;
     T* orow = output_row(p, out, mval ? mr : p.Mtot - 1, oh0, ow0);
-    if (p.pairable) anynan |= store_row<T, true, BNT>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
-    else anynan |= store_row<T, false, BNT>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
+    anynan |= store_row<T, BNT>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
     // move the row queue down by one
 #pragma unroll
     for (int t = 0; t < BNT / 8; ++t)
@@ -1015,169 +899,13 @@ __device__ __forceinline__ void wgmma_epilogue(const Params& p, float (&acc)[WG_
   }
   if (__any_sync(0xffffffffu, anynan)) {
     __syncwarp();
-    if (INTERLEAVED) {
-      fixup_nans<T>(p, m0 + 32 * wig, 32, nslice * BNT, BNT, lane, epi);
-    } else {
-#pragma unroll 1
-      for (int mb = 0; mb < WG_MB; ++mb)
-        fixup_nans<T>(p, m0 + mb * 64 + wig * 16, 16, nslice * BNT, BNT, lane, epi);
-    }
+    fixup_nans<T>(p, m0 + 32 * wig, 32, nslice * BNT, BNT, lane, epi);
   }
-}
-
-// TAPS: T as a compile-time constant (fully unrolled k-loop), or 0 for any T.
-template <int MODE, int TAPS>
-__global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_constant__ Params p) {
-  using T = typename Traits<MODE>::T;
-  constexpr int KB_CI = Traits<MODE>::KB_CI;
-  constexpr bool F32IN = (MODE == TF32);
-  extern __shared__ __align__(128) unsigned char smem[];
-  ColInfo* tab = reinterpret_cast<ColInfo*>(smem + (size_t)p.nkb * KB_BYTES);
-  unsigned char* Abase = smem + (size_t)p.nkb * KB_BYTES + BN * sizeof(ColInfo) + MBAR_BYTES;
-
-  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int nslice = blockIdx.x % p.nsl, mslot = blockIdx.x / p.nsl;
-  cta_prologue<T>(p, nslice, smem, tab, Abase, GROUPS * STAGES * p.stage_bytes, GROUPS * STAGES, GROUP_THREADS);
-
-  const int g = warp / GROUP_WARPS, wig = warp % GROUP_WARPS;
-  const int gtid = tid % GROUP_THREADS;
-  const int lg = lane >> 2, lt = lane & 3;
-  const int bar_id = 1 + g;
-  unsigned char* Ag = Abase + (size_t)g * STAGES * p.stage_bytes;
-
-  const int first = mslot * GROUPS + g;
-  const int step = GROUPS * p.gm;
-  const int nitems = group_tiles(mslot, g, step, p.ntiles) * p.nchunk;
-  const TensorTurns turns(g, mslot, step, p.ntiles);
-
-  const Epilogue epi{p.add, p.mul};
-  const int T_ = p.T;
-  const int lane_k = (F32IN ? lt : 2 * lt) * p.pitchC;
-  const int kstep_hi = (F32IN ? 4 : 8) * p.pitchC;
-  const uint32_t b_smem = smem_u32(smem);
-
-  const StagePipe<T> pipe{p, Ag, smem_u32(Abase - MBAR_BYTES) + 8 * STAGES * g, first, step, nitems, gtid};
-
-  float acc[WG_MB][WG_ACC];
-  uint32_t ro[WG_MB][2];
-  uint32_t afr[3][WG_MB][4];   // A fragment buffers rotating across k-blocks
-  int scale_d = 0;             // 0 on a tile's first k-block: the wgmma overwrites the accumulators
-
-  turns.start();
-  pipe.issue(0);
-  for (int q = 0; q < nitems; ++q) {
-    const int tile = pipe.tile_of(q);
-    const int chunk = q % p.nchunk;
-    pipe.issue(q + 1);
-    pipe.wait(q);
-    group_bar(bar_id);
-
-    const int m0 = tile * BM;
-    if (chunk == 0) {
-      const int rbase = p.fWq.div(m0) - (T_ - 1);
-#pragma unroll
-      for (int mb = 0; mb < WG_MB; ++mb)
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-          int m = min(m0 + mb * 64 + wig * 16 + h * 8 + lg, p.Mtot - 1);
-          int v = p.fWq.div(m), j = m - v * p.Wq;
-          ro[mb][h] = smem_u32(Ag) + ((v - rbase) * p.pitchR + p.XOFF + j + lane_k) * (int)sizeof(T);
-        }
-      turns.acquire();
-    }
-
-    // ---- MMA main loop (this path has CIC = 2 * KB_CI, so 2 * T * T k-blocks per chunk).
-    {
-      const uint32_t As = (q % STAGES) * p.stage_bytes;
-      const uint64_t desc0 = wgmma_desc(b_smem + (uint32_t)(chunk * p.nkbc) * KB_BYTES);
-      // A fragments of k-block (channel block cbl, tap a, b): the patch shifted by (a, b)
-      auto a_off = [&](int cbl, int a, int b) -> uint32_t {
-        return As + (cbl * KB_CI * p.pitchC - a * p.pitchR - b) * (int)sizeof(T);
-      };
-      auto load_a = [&](uint32_t (&f)[WG_MB][4], uint32_t Ak) {
-        const uint32_t Ak2 = Ak + kstep_hi * (int)sizeof(T);
-#pragma unroll
-        for (int mb = 0; mb < WG_MB; ++mb) {
-          if constexpr (F32IN) {
-            // round to nearest on the 13 bits the tensor core ignores (see the mma.sync path)
-            f[mb][0] = lds32(ro[mb][0] + Ak) + 0x1000u;
-            f[mb][1] = lds32(ro[mb][1] + Ak) + 0x1000u;
-            f[mb][2] = lds32(ro[mb][0] + Ak2) + 0x1000u;
-            f[mb][3] = lds32(ro[mb][1] + Ak2) + 0x1000u;
-          } else {
-            const uint32_t pcb = p.pitchC * 2;
-            auto ld2 = [&](uint32_t base, uint32_t off) { return lds16(off + base) | (lds16(off + base + pcb) << 16); };
-            f[mb][0] = ld2(Ak, ro[mb][0]);
-            f[mb][1] = ld2(Ak, ro[mb][1]);
-            f[mb][2] = ld2(Ak2, ro[mb][0]);
-            f[mb][3] = ld2(Ak2, ro[mb][1]);
-          }
-        }
-      };
-      auto mma = [&](const uint32_t (&f)[WG_MB][4], int kb) {
-        const uint64_t desc = desc0 + (uint64_t)(kb * (KB_BYTES >> 4));
-        wgmma_fence();
-#pragma unroll
-        for (int mb = 0; mb < WG_MB; ++mb) wgmma_rs<MODE, BN>(acc[mb], f[mb], desc, scale_d);
-        wgmma_commit();
-        scale_d = 1;
-      };
-      if constexpr (TAPS > 0) {
-        // Three A buffers: the loads for k-block k+2 start as soon as wgmma k-1 (the last
-        // reader of that buffer) is done, so they hide behind wgmmas k and k+1 and a single
-        // group keeps the tensor cores busy during its ping-pong turn.
-        constexpr int NKBC = 2 * TAPS * TAPS;
-        auto off = [&](int kb) { return a_off(kb / (TAPS * TAPS), kb / TAPS % TAPS, kb % TAPS); };
-        load_a(afr[0], off(0));
-        load_a(afr[1], off(1));
-#pragma unroll
-        for (int kb = 0; kb < NKBC; ++kb) {
-          mma(afr[kb % 3], kb);
-          wgmma_wait<1>();
-          if (kb + 2 < NKBC) load_a(afr[(kb + 2) % 3], off(kb + 2));
-        }
-      } else {
-        // Any T: two A buffers, A(k+1) loaded while the wgmmas of k run.
-        int a = 0, b = 0, cbl = 0;
-        auto next = [&] { if (++b == T_) { b = 0; if (++a == T_) { a = 0; ++cbl; } } };
-        load_a(afr[0], a_off(cbl, a, b));
-        next();
-#pragma unroll 1
-        for (int kbl = 0; kbl < p.nkbc; kbl += 2) {
-          mma(afr[0], kbl);
-          wgmma_wait<1>();
-          load_a(afr[1], a_off(cbl, a, b));
-          next();
-          mma(afr[1], kbl + 1);
-          wgmma_wait<1>();
-          if (kbl + 2 < p.nkbc) {
-            load_a(afr[0], a_off(cbl, a, b));
-            next();
-          }
-        }
-      }
-      if (chunk == p.nchunk - 1) turns.release(q / p.nchunk);
-      // Drain before the loader of the next chunk runs: otherwise ptxas must guard the
-      // in-flight wgmma's registers inside that (divergent) loop and serializes every wgmma.
-      wgmma_wait<0>();
-    }
-
-    group_bar(bar_id);   // stage (q&1) may be refilled by pipe.issue(q+2) after this
-
-    if (chunk == p.nchunk - 1) {
-#pragma unroll
-      for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
-      scale_d = 0;
-      wgmma_epilogue<T, BN, false>(p, acc, tab, m0, nslice, wig, lane, epi);
-    }
-  }
-  cp_async_wait<0>();
 }
 
 // ========================================================================================
 // SS wgmma kernel (TF32 / bf16 / fp16, and exact fp32 as 3xTF32): both operands from shared memory.
-//   The register-A kernel above waits on every A fragment (LDS -> wgmma). Here a pre-pass
-//   writes x once in channels-last order on the GEMM-row grid,
+//   A pre-pass writes x once in channels-last order on the GEMM-row grid,
 //     xg[quad][halo + m][QE channels]   (QE = 16 bytes of channels, m = (n, v, j), Hq x Wq grid),
 //   zero where v >= H, j >= W or c >= Cin (and TF32-rounded in TF32 mode). Rows of one
 //   grid row are Wq apart and the rows v >= H and columns j >= W are zero, so tap (a, b)
@@ -1193,7 +921,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_wgmma_kernel(const __grid_con
 //   BNT = 64 columns to fit in shared memory; stored side by side, they make x_hi [w_hi | w_lo]
 //   one m64 x 128 product (the tensor cores' best shape), summed in the epilogue.
 // ========================================================================================
-// The two groups run free (no ping-pong turns): measured faster here, since each group keeps
+// The two groups run free (no ping-pong turns; perf log v14, v20): measured faster here, since each group keeps
 // chunks of wgmmas in flight, and the other group's epilogue overlaps at random phase.
 // A stages per group: chunks on the tensor cores (in_flight) + chunks loading. SS_MIN_STAGES decides
 // the chunk size. TF32's 128-column slices then take as many stages as shared memory holds beside B,
@@ -1646,7 +1374,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
     for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
     auto finish = [&](float (&c)[WG_MB][BNT / 2]) {
       if (p.pairable) transposed_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
-      else wgmma_epilogue<T, BNT, true>(p, c, tab, m0, nslice, wig, lane, epi);
+      else unpaired_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
     };
     if constexpr (SPLIT) {
       float sum[WG_MB][BNT / 2];
@@ -1684,31 +1412,6 @@ __global__ void ct93_direct_kernel(const T* __restrict__ x, const T* __restrict_
 }
 
 static int round_up(int v, int m) { return (v + m - 1) / m * m; }
-
-// x as a TMA tensor (W, H, Cin, Nb) with box (pitchR, rows, CIC, 1); zeros outside x.
-template <typename T>
-static bool encode_x_map(Params& p, int rows) {
-  static PFN_cuTensorMapEncodeTiled_v12000 encode = [] {
-    void* fn = nullptr;
-    cudaDriverEntryPointQueryResult q;
-    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &fn, 12000, cudaEnableDefault, &q) != cudaSuccess ||
-        q != cudaDriverEntryPointSuccess)
-      fn = nullptr;
-    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(fn);
-  }();
-  if (!encode) return false;
-  const CUtensorMapDataType dt = sizeof(T) == 4 ? CU_TENSOR_MAP_DATA_TYPE_FLOAT32
-                                 : std::is_same<T, __half>::value ? CU_TENSOR_MAP_DATA_TYPE_FLOAT16
-                                                                  : CU_TENSOR_MAP_DATA_TYPE_BFLOAT16;
-  const cuuint64_t dims[4] = {(cuuint64_t)p.W, (cuuint64_t)p.H, (cuuint64_t)p.Cin, (cuuint64_t)p.Nb};
-  const cuuint64_t strides[3] = {(cuuint64_t)p.W * sizeof(T), (cuuint64_t)p.H * p.W * sizeof(T),
-                                 (cuuint64_t)p.Cin * p.H * p.W * sizeof(T)};
-  const cuuint32_t box[4] = {(cuuint32_t)p.pitchR, (cuuint32_t)rows, (cuuint32_t)p.CIC, 1};
-  const cuuint32_t estr[4] = {1, 1, 1, 1};
-  return encode(&p.xmap, dt, 4, const_cast<void*>(p.x), dims, strides, box, estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
-                CU_TENSOR_MAP_SWIZZLE_NONE, CU_TENSOR_MAP_L2_PROMOTION_L2_128B,
-                CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
-}
 
 // Sets a kernel attribute once per kernel and device (the driver call costs microseconds, which
 // count on small problems).
@@ -1780,8 +1483,6 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   int smem_total = 0;
   bool use_ss = false;   // SS wgmma kernel on the channels-last copy of x
   int ctas_per_sm = 1;   // CTAs per SM the chosen kernel runs with (the grid covers them)
-  bool use_wgmma = false;
-  int tma_rows = 0;   // rows of the TMA box (0: no TMA loader)
   if (fast) {
     const int vpe = 16 / esz;   // elements per 16 bytes
     const int cmod = esz == 4 ? 32 : 64;   // pitchC = 8 (mod 32 words / 64 halves): conflict-free A loads
@@ -1829,31 +1530,13 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
         }
       }
     }
-    // TMA geometry (wgmma path, 16-byte aligned x rows): a stage is one dense box
-    // [CIC][rows][pitchR], so pitchC = rows * pitchR; pick the smallest box with the
-    // conflict-free pitchC (TMA boxes are at most 256 per dimension).
-    static_assert(2 * KB_CI <= 256, "TMA box dimensions are at most 256");
-    const bool tma_ok = !fast && MODE != F32X3 && reinterpret_cast<uintptr_t>(p.x) % 16 == 0 && (W * esz) % 16 == 0;
-    if (tma_ok) {
-      int best = 0;
-      for (int rows = p.R; rows <= std::min(p.R + 8, 256); ++rows)
-        for (int w = wmin; w <= std::min(wmin + 8 * vpe, 256); w += vpe)
-          if (rows * w % cmod == 8 && (best == 0 || rows * w < best)) { best = rows * w; tma_rows = rows; p.pitchR = w; }
-      if (best == 0 || !fits(2 * KB_CI, best) || !encode_x_map<T>(p, tma_rows)) tma_rows = 0;
-      else fast = use_wgmma = true;
-    }
+    // Otherwise the mma.sync kernel: exact fp32 with T != 2, and shapes whose SS stages do not fit
+    // (its two x-patch stages per group take about half the bytes of the SS kernel's four).
     if (!fast) {
       p.pitchR = wmin;
       int pitchC = round_up(p.R * p.pitchR, 8);
       while (pitchC % cmod != 8) pitchC += 8;
-      for (int cic = 2 * KB_CI; cic >= KB_CI; cic -= KB_CI) {
-        if (fits(cic, pitchC)) {
-          fast = true;
-          // wgmma path: needs an even number of k-blocks per chunk (A register double buffer)
-          use_wgmma = MODE != F32X3 && cic == 2 * KB_CI;
-          break;
-        }
-      }
+      for (int cic = 2 * KB_CI; cic >= KB_CI && !fast; cic -= KB_CI) fast = fits(cic, pitchC);
     }
   }
   if (!fast) {
@@ -1894,7 +1577,6 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   else if (xaddr % 4 == 0 && (W * esz) % 4 == 0) p.ldmode = 1;
   else p.ldmode = 2;
   p.bulk = (p.ldmode == 0 && p.CIC * p.R <= GROUP_THREADS) ? 1 : 0;
-  p.tma = (tma_rows > 0 && p.bulk) ? 1 : 0;   // tiles that span two images use the bulk loader
   p.fWq = FastDiv(p.Wq); p.fHq = FastDiv(p.Hq); p.fR = FastDiv(p.R);
   p.fnvec = FastDiv(W * esz / (p.ldmode == 0 ? 16 : (p.ldmode == 1 ? 4 : esz)));
 
@@ -1906,7 +1588,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   uint4* bpack = reinterpret_cast<uint4*>(work.data_ptr());
   p.bpack = bpack;
   p.xg = bpack + total_lanes;
-  if (use_ss || use_wgmma) {
+  if (use_ss) {
     const int row_blocks = (p.xg_rows + PREP_THREADS - 1) / PREP_THREADS, pre_blocks = row_blocks * quads;
     prefer_max_smem_carveout(reinterpret_cast<const void*>(prep_wgmma_kernel<MODE>), dev);
     prep_wgmma_kernel<MODE><<<pre_blocks + (total_lanes + PREP_THREADS - 1) / PREP_THREADS, PREP_THREADS, 0,
@@ -1914,14 +1596,11 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     C10_CUDA_KERNEL_LAUNCH_CHECK();
     void (*kernel)(const Params);
     if constexpr (MODE == F32X3) {
-      kernel = ct93_wgmma_ss_kernel<MODE, 2, 64>;   // use_ss only (T == 2)
+      kernel = ct93_wgmma_ss_kernel<MODE, 2, 64>;   // T == 2 only
+    } else if (p.T == 2) {
+      kernel = p.bn == 64 ? ct93_wgmma_ss_kernel<MODE, 2, 64> : ct93_wgmma_ss_kernel<MODE, 2, BN>;
     } else {
-      if (use_ss && p.T == 2)
-        kernel = p.bn == 64 ? ct93_wgmma_ss_kernel<MODE, 2, 64> : ct93_wgmma_ss_kernel<MODE, 2, BN>;
-      else if (use_ss)
-        kernel = ct93_wgmma_ss_kernel<MODE, 0, BN>;
-      else
-        kernel = p.T == 2 ? ct93_wgmma_kernel<MODE, 2> : ct93_wgmma_kernel<MODE, 0>;
+      kernel = ct93_wgmma_ss_kernel<MODE, 0, BN>;
     }
     allow_max_smem(reinterpret_cast<const void*>(kernel), dev, max_smem);
     launch_after_prep(kernel, p.nsl * p.gm + p.nextra, smem_total, stream, p);
@@ -1971,9 +1650,9 @@ torch::Tensor ct93_forward(torch::Tensor x, torch::Tensor w, c10::optional<torch
 
 
 def _wgmma_source():
-    """wgmma wrappers for m64 x N (N = 64, 128): A from registers (wgmma_rs) or by descriptor
-    (wgmma_ss), B by descriptor, N / 2 accumulator operands per thread."""
-    variants = {"TF32": ("k8", "tf32", ""), "BF16": ("k16", "bf16", ", 0"), "F16": ("k16", "f16", ", 0")}
+    """wgmma wrappers for m64 x N (N = 64, 128): A by descriptor (wgmma_ss), or from registers
+    (wgmma_rs, TF32 only: exact fp32's x_lo), B by descriptor, N / 2 accumulator operands per thread."""
+    variants = {"TF32": ("k8", "tf32"), "BF16": ("k16", "bf16"), "F16": ("k16", "f16")}
     decls = ("template <int MODE, int N> __device__ __forceinline__ void wgmma_rs(float (&d)[N / 2], "
              "const uint32_t (&a)[4], uint64_t desc, int scale_d);\n"
              "template <int MODE, int N> __device__ __forceinline__ void wgmma_ss(float (&d)[N / 2], "
@@ -1983,23 +1662,22 @@ def _wgmma_source():
         nacc = n // 2
         regs = ", ".join(f"%{i}" for i in range(nacc))
         outs = ", ".join(f'"+f"(d[{i}])' for i in range(nacc))
-        for mode, (k, ty, trans_b) in variants.items():
-            # the 16-bit forms take transpose flags: B (register-A form), or A and B (SS form)
-            trans_ss = "" if mode == "TF32" else ", 0, 0"
-            body.append(
-                f"template <> __device__ __forceinline__ void wgmma_rs<{mode}, {n}>(float (&d)[{nacc}], "
-                "const uint32_t (&a)[4], uint64_t desc, int scale_d) {\n"
-                f'  asm volatile("{{\\n.reg .pred p;\\nsetp.ne.b32 p, %{nacc + 4}, 0;\\n"\n'
-                f'               "wgmma.mma_async.sync.aligned.m64n{n}{k}.f32.{ty}.{ty} {{{regs}}}, '
-                f'{{%{nacc}, %{nacc + 1}, %{nacc + 2}, %{nacc + 3}}}, %{nacc + 5}, p, 1, 1{trans_b};\\n}}\\n"\n'
-                f"               : {outs}\n"
-                '               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(scale_d), "l"(desc));\n}\n')
+        body.append(
+            f"template <> __device__ __forceinline__ void wgmma_rs<TF32, {n}>(float (&d)[{nacc}], "
+            "const uint32_t (&a)[4], uint64_t desc, int scale_d) {\n"
+            f'  asm volatile("{{\\n.reg .pred p;\\nsetp.ne.b32 p, %{nacc + 4}, 0;\\n"\n'
+            f'               "wgmma.mma_async.sync.aligned.m64n{n}k8.f32.tf32.tf32 {{{regs}}}, '
+            f'{{%{nacc}, %{nacc + 1}, %{nacc + 2}, %{nacc + 3}}}, %{nacc + 5}, p, 1, 1;\\n}}\\n"\n'
+            f"               : {outs}\n"
+            '               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(scale_d), "l"(desc));\n}\n')
+        for mode, (k, ty) in variants.items():
+            trans = "" if mode == "TF32" else ", 0, 0"   # the 16-bit forms take A and B transpose flags
             body.append(
                 f"template <> __device__ __forceinline__ void wgmma_ss<{mode}, {n}>(float (&d)[{nacc}], "
                 "uint64_t adesc, uint64_t bdesc, int scale_d) {\n"
                 f'  asm volatile("{{\\n.reg .pred p;\\nsetp.ne.b32 p, %{nacc + 2}, 0;\\n"\n'
                 f'               "wgmma.mma_async.sync.aligned.m64n{n}{k}.f32.{ty}.{ty} {{{regs}}}, '
-                f'%{nacc}, %{nacc + 1}, p, 1, 1{trans_ss};\\n}}\\n"\n'
+                f'%{nacc}, %{nacc + 1}, p, 1, 1{trans};\\n}}\\n"\n'
                 f"               : {outs}\n"
                 '               : "l"(adesc), "l"(bdesc), "r"(scale_d));\n}\n')
     return decls + "".join(body)
@@ -2015,7 +1693,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v37",
+            name="ct93_fused_implicit_gemm_v40",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
