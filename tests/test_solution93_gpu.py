@@ -107,11 +107,12 @@ GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exac
 
 
 def _ss(mode, taps, columns):
-    return f"ct93_wgmma_ss_kernel<{mode},{taps},{columns}>"
+    return f"ct93_wgmma_ss_kernel<{mode},{taps},{columns},"
 
 
 # The main kernel each geometry launches, in TF32 and in exact fp32 (template arguments: mode 0 TF32,
-# 1 exact; taps, 0 for any T; GEMM columns per CTA). Checked below, so the comments above stay true.
+# 1 exact; taps, 0 for any T; GEMM columns per CTA; for the SS kernel, whether its epilogue is the
+# pairable one, which the test appends). Checked below, so the comments above stay true.
 KERNELS = {
     (3, 16, 32, 12, 12, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
     (2, 8, 16, 9, 9, 4, 2): (_ss(0, 2, 64), _ss(1, 2, 64)),
@@ -156,6 +157,8 @@ def test_geometry_launches_the_kernel_it_is_listed_for(modules, geometry, mode):
     _, new = _pair(modules, cin, cout, k, s)
     x = torch.randn(batch, cin, h, w, device="cuda")
     expected = KERNELS[geometry][mode == "exact"]
+    if expected.startswith("ct93_wgmma_ss_kernel"):   # the last template argument: the pairable epilogue
+        expected += "true>" if s == 2 and k % 2 == 0 else "false>"
     names = _kernels_launched(new, x, allow_tf32=(mode == "tf32"))
     assert any(expected in name for name in names), f"{mode}: expected {expected}, launched {sorted(names)}"
 

@@ -1208,7 +1208,8 @@ __host__ __device__ constexpr int ss_max_stages(int mode, int bnt) {
 
 // TAPS: T as a compile-time constant (unrolled taps), or 0 for any T (F32X3 needs TAPS > 0 and
 // CIC = KB_CI: its x_lo fragments for a whole chunk live in registers). BNT: GEMM columns per CTA.
-template <int MODE, int TAPS, int BNT>
+// PAIRED: p.pairable, as a template argument so each kernel holds only the epilogue it runs.
+template <int MODE, int TAPS, int BNT, bool PAIRED>
 __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma_ss_kernel(const __grid_constant__ Params p) {
   using T = typename Traits<MODE>::T;
   constexpr bool SPLIT = MODE == F32X3;
@@ -1373,7 +1374,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
 #pragma unroll
     for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
     auto finish = [&](float (&c)[WG_MB][BNT / 2]) {
-      if (p.pairable) transposed_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
+      if constexpr (PAIRED) transposed_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
       else unpaired_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
     };
     if constexpr (SPLIT) {
@@ -1450,6 +1451,12 @@ static void launch_after_prep(Kernel kernel, int grid, int smem, cudaStream_t st
   cfg.attrs = &attr;
   cfg.numAttrs = 1;
   C10_CUDA_CHECK(cudaLaunchKernelEx(&cfg, kernel, p));
+}
+
+using SsKernel = void (*)(const Params);
+template <int MODE, int TAPS, int BNT>
+static SsKernel ss_kernel(bool paired) {
+  return paired ? ct93_wgmma_ss_kernel<MODE, TAPS, BNT, true> : ct93_wgmma_ss_kernel<MODE, TAPS, BNT, false>;
 }
 
 template <int MODE>
@@ -1594,13 +1601,13 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     prep_wgmma_kernel<MODE><<<pre_blocks + (total_lanes + PREP_THREADS - 1) / PREP_THREADS, PREP_THREADS, 0,
                               stream>>>(p, bpack + total_lanes, bpack, row_blocks, pre_blocks, total_lanes);
     C10_CUDA_KERNEL_LAUNCH_CHECK();
-    void (*kernel)(const Params);
+    SsKernel kernel;
     if constexpr (MODE == F32X3) {
-      kernel = ct93_wgmma_ss_kernel<MODE, 2, 64>;   // T == 2 only
+      kernel = ss_kernel<MODE, 2, 64>(p.pairable);   // T == 2 only
     } else if (p.T == 2) {
-      kernel = p.bn == 64 ? ct93_wgmma_ss_kernel<MODE, 2, 64> : ct93_wgmma_ss_kernel<MODE, 2, BN>;
+      kernel = p.bn == 64 ? ss_kernel<MODE, 2, 64>(p.pairable) : ss_kernel<MODE, 2, BN>(p.pairable);
     } else {
-      kernel = ct93_wgmma_ss_kernel<MODE, 0, BN>;
+      kernel = ss_kernel<MODE, 0, BN>(p.pairable);
     }
     allow_max_smem(reinterpret_cast<const void*>(kernel), dev, max_smem);
     launch_after_prep(kernel, p.nsl * p.gm + p.nextra, smem_total, stream, p);
@@ -1693,7 +1700,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v40",
+            name="ct93_fused_implicit_gemm_v40t",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
