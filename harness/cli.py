@@ -18,7 +18,7 @@ from . import ROOT
 from .candidate import find_candidate, find_candidates, solutions_dir
 from .errors import HarnessError, NotFoundError
 from .evaluate import ProblemEvaluation, Settings
-from .export import as_submitted, write_export
+from .export import write_export
 from .leaderboard_view import leaderboard_markdown, leaderboard_table
 from .plots import PlotsUnavailable, write_plots
 from .problem import find_problem, list_problems
@@ -129,7 +129,6 @@ def evaluate_command(args, console: Console) -> int:
                         timing_trials=args.timing_trials)
     set_name = args.config or cpu_fallback_set(problem, device)
     evaluation = ProblemEvaluation(problem, set_name, settings, root)
-    candidates = [as_submitted(c, settings.cache_dir / "exports") for c in candidates]
     chatty = not (args.quiet or args.json)
     if chatty and set_name != args.config:
         console.print(f"[yellow]On the CPU without --config: using the '{CPU_FALLBACK_SET}' size set "

@@ -87,9 +87,11 @@ def load_config(path: Path) -> ProblemConfig:
     """Parse and strictly validate a problem config; every problem raises ConfigError naming file and key."""
     source = str(path)
     try:
-        data = yaml.safe_load(Path(path).read_text())
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{source}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: not UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: malformed YAML: {_one_line(exc)}") from None
     return parse_config(data, source)

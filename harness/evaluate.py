@@ -14,6 +14,7 @@ import torch
 
 from . import ROOT, roofline
 from .candidate import Candidate, compile_env
+from .export import ExportError, as_submitted
 from .isolation import WorkerOutcome, run_worker
 from .problem import Problem
 from .record import Result, git_commit, write_record
@@ -93,6 +94,12 @@ class ProblemEvaluation:
             result.message = ("C++-only extension (cpp_sources, no cuda_sources): its kernels take CPU tensors, "
                               "not CUDA ones; evaluate it with --device cpu")
             return self._finish(result)
+        try:
+            candidate = as_submitted(candidate, self.settings.cache_dir / "exports")
+        except ExportError as exc:   # this candidate cannot be submitted; the others still run
+            result.status, result.message = "compile_error", f"export: {exc}"
+            return self._finish(result)
+        result.detail["candidate"]["evaluated"] = str(candidate.path)
         on_stage("baseline")
         baseline = self.baseline()
         with tempfile.TemporaryDirectory(prefix="harness-", dir=self._scratch_dir(baseline)) as tmp:
@@ -180,9 +187,12 @@ class ProblemEvaluation:
         result.compile_ms = baseline.get("compiled", {}).get("median", math.nan)
         result.speedup_eager = speedup(result.eager_ms, result.median_ms)
         result.speedup_compile = speedup(result.compile_ms, result.median_ms)
-        if "workload" in baseline:
+        unchecked = floor_unavailable(baseline)
+        if unchecked:
+            messages.append(f"time not checked against the floor: {unchecked}")
+        else:
             work = roofline.Workload(**baseline["workload"])
-            ceilings = roofline.DeviceCeilings(**baseline["ceilings"]) if "ceilings" in baseline else None
+            ceilings = roofline.DeviceCeilings(**baseline["ceilings"])
             result.floor_ms = roofline.floor_ms(work, ceilings, verdict["precision"])
             result.pct_of_floor = 100 * result.floor_ms / result.median_ms if result.median_ms > 0 else math.nan
             reason = roofline.impossible_reason(result.median_ms, work, ceilings)
@@ -224,6 +234,15 @@ def compile_candidate(candidate: Candidate, workdir: Path, timeout_s: float, env
     request = {"mode": "compile", "workdir": str(workdir), "candidate": str(candidate.path),
                "problem": str(problem_path) if problem_path else None, "constants": constants or {}}
     return run_worker(request, workdir, timeout_s, env)
+
+
+def floor_unavailable(baseline: dict) -> str:
+    """Why the baseline stage left no floor to check a time against; '' when it did."""
+    if "workload" not in baseline:
+        return "workload not counted (" + baseline.get("workload_error", baseline.get("message", "baseline failed")) + ")"
+    if "ceilings" not in baseline:
+        return "device ceilings not measured (" + baseline.get("ceilings_error", "baseline failed") + ")"
+    return ""
 
 
 def malformed_run_payload(run: dict) -> str:

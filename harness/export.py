@@ -49,12 +49,23 @@ def _string(node: ast.AST) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
+def _check_utf8(path: Path, data: bytes) -> None:
+    """The export is one UTF-8 file, so every file that goes into it must decode as UTF-8."""
+    try:
+        data.decode()
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise ExportError(f"{path}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}); "
+                          "save the file as UTF-8") from None
+
+
 class _Module:
     """model_new.py parsed, with byte offsets for its nodes and the module-level path names."""
 
     def __init__(self, path: Path):
         self.path = path
         self.source = path.read_bytes()
+        _check_utf8(path, self.source)
         try:
             self.tree = ast.parse(self.source, filename=str(path))
         except SyntaxError as error:
@@ -195,6 +206,7 @@ def _inline_includes(path: Path, seen: set[Path]) -> str:
     """`path`'s text with every `#include "x"` of an existing file next to the includer replaced by
     that file's (recursively inlined) text. Each file is inlined once, as #pragma once would."""
     seen.add(path)
+    _check_utf8(path, path.read_bytes())
     text = path.read_text(encoding="utf-8")
     if path.suffix not in C_SUFFIXES:
         return text

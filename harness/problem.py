@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 from .config import ProblemConfig, default_config, load_config
-from .errors import ConfigError, NotFoundError
+from .errors import ConfigError, HarnessError, NotFoundError
 
 _module_ids = itertools.count()
 
@@ -78,7 +78,13 @@ def _problem_at(path: Path, root: Path) -> Problem:
 def module_constants(path: Path) -> set[str]:
     """Names bound by module-level assignments, read from the source without running it."""
     names = set()
-    for node in ast.parse(Path(path).read_text(), filename=str(path)).body:
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=str(path))
+    except UnicodeDecodeError:
+        raise HarnessError(f"{path}: not UTF-8 text; save the problem file as UTF-8") from None
+    except SyntaxError as exc:
+        raise HarnessError(f"{path}:{exc.lineno}: not valid Python: {exc.msg}") from None
+    for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else (
             [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else [])
         for target in targets:

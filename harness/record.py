@@ -91,13 +91,14 @@ EVALUATED_PATHS = ["harness", "problems", "solutions", "configs", "run.py"]
 
 
 def git_commit(root: Path) -> str:
-    """HEAD's short hash; with "-dirty" when tracked files under EVALUATED_PATHS differ from HEAD,
-    so a row never names a commit whose tree was not the one evaluated. "" outside a git checkout."""
+    """HEAD's short hash; with "-dirty" when files under EVALUATED_PATHS differ from HEAD or are not
+    in it (untracked and not ignored: a new solution), so a row never names a commit whose tree was
+    not the one evaluated. "" outside a git checkout."""
     def git(*args):
         return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10).stdout.strip()
     try:
         head = git("rev-parse", "--short", "HEAD")
-        if head and git("status", "--porcelain", "--untracked-files=no", "--", *(":/" + p for p in EVALUATED_PATHS)):
+        if head and git("status", "--porcelain", "--untracked-files=all", "--", *(":/" + p for p in EVALUATED_PATHS)):
             head += "-dirty"
         return head
     except (OSError, subprocess.TimeoutExpired):

@@ -115,22 +115,45 @@ def evaluation(test_root, tmp_path):
     return ProblemEvaluation(find_problem(PROBLEM, test_root), "small", settings, test_root)
 
 
-@pytest.mark.parametrize("median_ms, status, flags", [(0.1, "ok", []), (0.01, "impossible", ["impossible"])])
-def test_flagged_against_the_floor_not_a_speedup_factor(evaluation, median_ms, status, flags):
-    """14x eager above the floor counts; only a time below moving the bytes is impossible."""
-    work = roofline.Workload(flops=10**6, bytes=3 * 10**7, output_bytes=10**7)  # 0.05 ms at 600 GB/s
-    ceilings = roofline.DeviceCeilings(device="d", torch_version="t", copy_gbps=500.0, fill_gbps=600.0,
-                                       tflops={"fp32": 50.0})
+WORK = roofline.Workload(flops=10**6, bytes=3 * 10**7, output_bytes=10**7)  # 0.05 ms at 600 GB/s
+CEILINGS = roofline.DeviceCeilings(device="d", torch_version="t", copy_gbps=500.0, fill_gbps=600.0,
+                                   tflops={"fp32": 50.0})
+
+
+def _decided(evaluation, median_ms: float, baseline: dict) -> Result:
+    """The verdict on a correct run with the given median time against the given baseline payload."""
     run = {"torch_patched": [], "inputs_modified": [],
            "measurement": asdict(Measurement.from_times([median_ms] * 5, [median_ms] * 5))}
     verdict = {"trials": [{"trial": "t", "status": "ok", "max_abs_err": 0.0, "max_rel_err": 0.0,
                            "max_abs_err_fp64": 0.0, "max_rel_err_fp64": 0.0}],
                "degenerate": False, "parameter_message": "", "precision": "fp32"}
-    baseline = {"eager": {"median": 1.4}, "workload": asdict(work), "ceilings": asdict(ceilings)}
     result = Result(problem=PROBLEM, config="small", solution="s", device="d", dtype="fp32", status="pending")
     evaluation._decide(result, run, verdict, baseline)
+    return result
+
+
+@pytest.mark.parametrize("median_ms, status, flags", [(0.1, "ok", []), (0.01, "impossible", ["impossible"])])
+def test_flagged_against_the_floor_not_a_speedup_factor(evaluation, median_ms, status, flags):
+    """14x eager above the floor counts; only a time below moving the bytes is impossible."""
+    baseline = {"eager": {"median": 1.4}, "workload": asdict(WORK), "ceilings": asdict(CEILINGS)}
+    result = _decided(evaluation, median_ms, baseline)
     assert (result.status, result.flags) == (status, flags)
+    assert "not checked against the floor" not in result.message
     assert result.speedup_eager == pytest.approx(14.0) if status == "ok" else math.isnan(result.speedup_eager)
+
+
+@pytest.mark.parametrize("baseline, reason", [
+    ({"eager": {"median": 1.4}, "workload_error": "NotImplementedError: meta", "ceilings": asdict(CEILINGS)},
+     "workload not counted (NotImplementedError: meta)"),
+    ({"eager": {"median": 1.4}, "workload": asdict(WORK), "ceilings_error": "RuntimeError: oom"},
+     "device ceilings not measured (RuntimeError: oom)"),
+    ({"message": "baseline: timed out after 300 s"}, "workload not counted (baseline: timed out after 300 s)"),
+], ids=["no-workload", "no-ceilings", "baseline-failed"])
+def test_a_time_the_floor_cannot_check_says_so(evaluation, baseline, reason):
+    """0.01 ms is below the floor, but without a workload or ceilings nothing can show it: the row says why."""
+    result = _decided(evaluation, 0.01, baseline)
+    assert result.status == "ok" and "impossible" not in result.flags
+    assert f"time not checked against the floor: {reason}" in result.message
 
 
 def test_cpp_only_candidate_is_cpu_only(evaluation):

@@ -67,10 +67,28 @@ def test_a_directory_solution_is_evaluated_through_its_export(test_root, tmp_pat
                    "--results-dir", tmp_path / "results", "--cache-dir", tmp_path / "cache", "--json")
     (result,) = json.loads(proc.stdout)
     record = json.loads((tmp_path / "results" / "runs").glob("*.json").__next__().read_text())
-    evaluated = record["detail"]["candidate"]["path"]
+    evaluated = record["detail"]["candidate"]["evaluated"]
     assert evaluated == str((tmp_path / "cache" / "exports" / "dir_solution.py").resolve())
     # the fixture computes x*2+1, not problem 93: judged on what was exported, and found wrong
     assert result["solution"] == "dir_solution" and result["status"] != "ok" and proc.returncode == 1
+
+
+def test_a_directory_solution_that_cannot_be_exported_does_not_stop_the_others(test_root, tmp_path):
+    root = tmp_path / "root"
+    for part in ("problems", "configs"):
+        shutil.copytree(test_root / part, root / part)
+    solutions = root / "solutions" / PROBLEM
+    solutions.mkdir(parents=True)
+    shutil.copy(CANDIDATES / "good_pytorch.py", solutions)
+    (solutions / "broken_dir").mkdir()
+    (solutions / "broken_dir" / "model_new.py").write_text(
+        "from pathlib import Path\nSOURCE = Path(__file__).with_name('gone.cpp').read_text()\nclass ModelNew:\n    pass\n")
+    proc = run_cli("all", "--problem", PROBLEM, "--root", root, *FAST, "--results-dir", tmp_path / "results", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = {row["solution"]: row for row in json.loads(proc.stdout)}
+    assert rows["good_pytorch"]["status"] == "ok"
+    assert rows["broken_dir"]["status"] == "compile_error" and "export: " in rows["broken_dir"]["message"]
+    assert "gone.cpp" in rows["broken_dir"]["message"]
 
 
 def test_json_output_is_machine_readable_and_quiet_prints_nothing(test_root, tmp_path):

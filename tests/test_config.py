@@ -3,7 +3,7 @@ import torch
 
 from conftest import PROBLEM, REPO
 from harness.config import MODULE_DEFAULTS, load_config
-from harness.errors import ConfigError, NotFoundError
+from harness.errors import ConfigError, HarnessError, NotFoundError
 from harness.problem import find_problem, list_problems, load_module
 from harness.seeding import Trial, make_inputs, trial_plan
 
@@ -116,3 +116,17 @@ def test_committed_configs_are_valid():
     assert problems, "no committed problem configs found"
     for problem in problems:
         problem.config()
+
+
+def test_files_that_are_not_utf8_are_errors_naming_the_file(test_root, tmp_path):
+    config = tmp_path / "latin1.yaml"
+    config.write_bytes(b"# caf\xe9\nsets: {a: {}}\n")
+    with pytest.raises(ConfigError, match="latin1.yaml: not UTF-8 text"):
+        load_config(config)
+    problem = find_problem(PROBLEM, test_root)
+    (tmp_path / "configs" / "level2").mkdir(parents=True)
+    (tmp_path / "configs" / "level2" / f"{problem.stem}.yaml").write_text("sets: {a: {}}\n")
+    (tmp_path / "problems" / "level2").mkdir(parents=True)
+    (tmp_path / "problems" / "level2" / problem.path.name).write_bytes(b"# caf\xe9\n" + problem.path.read_bytes())
+    with pytest.raises(HarnessError, match=f"{problem.path.name}: not UTF-8 text"):
+        find_problem(PROBLEM, tmp_path).config()

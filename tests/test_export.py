@@ -160,3 +160,16 @@ def test_not_a_directory_solution(tmp_path):
     (tmp_path / "model_new.py").write_text("class Model:\n    pass\n")
     with pytest.raises(ExportError, match="defines no class ModelNew"):
         export_solution(tmp_path)
+
+
+def test_a_file_that_is_not_utf8_is_an_error_naming_file_and_line(tmp_path):
+    folder = _solution(tmp_path, """
+        from pathlib import Path
+        SOURCE = Path(__file__).with_name("k.cu").read_text()
+        """, {"k.cu": "x"})
+    (folder / "k.cu").write_bytes(b"// ok\n// caf\xe9\n")
+    with pytest.raises(ExportError, match=r"k\.cu:2: not UTF-8 text \(byte 0xe9\)"):
+        export_solution(folder)
+    (folder / "model_new.py").write_bytes(b"# caf\xe9\n" + MODEL_CLASS.encode())
+    with pytest.raises(ExportError, match=r"model_new\.py:1: not UTF-8 text"):
+        export_solution(folder)

@@ -63,3 +63,6 @@ def test_commit_is_marked_dirty_when_evaluated_files_differ_from_head(tmp_path):
     (tmp_path / "solutions" / "s.py").write_text("a = 2\n")
     assert git_commit(tmp_path) == clean + "-dirty"
     assert git_commit(tmp_path / "solutions").endswith("-dirty")   # any directory of the checkout
+    git("checkout", "-q", "--", "solutions/s.py")
+    (tmp_path / "solutions" / "new.py").write_text("b = 1\n")   # a solution not committed yet
+    assert git_commit(tmp_path) == clean + "-dirty"
