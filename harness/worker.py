@@ -169,14 +169,14 @@ def run_stage(request: dict) -> dict:
         with torch.no_grad():
             for index, trial in enumerate(trials):
                 inputs = make_inputs(problem, trial, device, dtype)
-                originals = [_clone(x) if isinstance(x, torch.Tensor) else x for x in inputs]
+                originals = copies(inputs)
                 poison_allocator(device, request["poison_bytes"])
                 save_outputs(model(*inputs), device, trial_output(workdir, index))
                 if not all(_same_bits(a, b) for a, b in zip(inputs, originals)):
                     result["inputs_modified"].append(trial.name)
             patched = changed_identities(identities)
             inputs = make_inputs(problem, trials[0], device, dtype)
-            base = [_clone(x) if isinstance(x, torch.Tensor) else x for x in inputs]
+            base = copies(inputs)
             last, calls = [None], [0]
 
             def fresh_values():
@@ -194,6 +194,11 @@ def run_stage(request: dict) -> dict:
         return failure(classify(exc), exc)
     result["torch_patched"] = patched + [n for n in changed_identities(identities) if n not in patched]
     return result
+
+
+def copies(inputs: list) -> list:
+    """`inputs` with every tensor cloned (through the clone bound before the candidate was imported)."""
+    return [_clone(x) if isinstance(x, torch.Tensor) else x for x in inputs]
 
 
 def timed_call_seed(request: dict, call: int) -> int:
@@ -304,8 +309,7 @@ def judge_stage(request: dict) -> dict:
             get_inputs_trials.update(eager)
         verdicts.append(verdict(index, trial.name, eager, exact))
     # The last timed call ran on the first trial's inputs as perturbed for that call.
-    perturb_inputs(first_inputs, [x.clone() if isinstance(x, torch.Tensor) else x for x in first_inputs],
-                   timed_call_seed(request, last_timed_call(request)))
+    perturb_inputs(first_inputs, copies(first_inputs), timed_call_seed(request, last_timed_call(request)))
     verdicts.append(verdict(len(request["trials"]), AFTER_TIMING, *references(first_inputs)))
     return {"status": "ok", "precision": precision, "tolerance": asdict(tol), "trials": verdicts,
             "parameter_names_match": names_match, "parameter_message": parameter_message,
