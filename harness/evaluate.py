@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime
 import math
-import secrets
 import shutil
+import statistics
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,10 +18,16 @@ from .export import ExportError, as_submitted
 from .isolation import WorkerOutcome, run_worker
 from .problem import Problem
 from .record import Result, git_commit, write_record
+from .referee import KEPT_CALLS, Referee
 from .seeding import trial_plan
 from .timing import Measurement, speedup
 
 LOG_CHARS = 20000
+# How much of a call the candidate's process may leave out of its reported time, beyond the pacing
+# overhead, before it is flagged (a fraction of the referee's time or ms, whichever is larger): the
+# spread of that overhead between processes. On the CPU a candidate's own threads slow the harness's
+# work in its process, so only gross understatements are flagged there.
+REFEREE_SLACK = {"cuda": (0.15, 0.02), "cpu": (0.5, 0.2)}
 
 
 @dataclass
@@ -63,9 +69,13 @@ class ProblemEvaluation:
             try:
                 request = self._request("baseline", workdir, compile_baseline=self.settings.compile_baseline,
                                         ceilings_cache=str(self.settings.results_dir / "device_ceilings.json"))
-                self._baseline = run_worker(request, workdir, self.settings.run_timeout_s)
+                referee = Referee(request["warmup"] + request["timing_trials"])
+                self._baseline = run_worker(request, workdir, self.settings.run_timeout_s, referee=referee)
             finally:
                 shutil.rmtree(workdir, ignore_errors=True)
+            eager = self._baseline.payload.get("eager")
+            if eager and referee.complete:
+                self._baseline.payload["pacing_overhead_ms"] = pacing_overhead_ms(referee.log, eager["times"])
             if self._baseline.payload.get("ceilings_measured"):
                 roofline.save_ceilings(self.settings.results_dir / "device_ceilings.json",
                                        roofline.DeviceCeilings(**self._baseline.payload["ceilings"]))
@@ -107,10 +117,11 @@ class ProblemEvaluation:
         return self._finish(result)
 
     def _scratch_dir(self, baseline: WorkerOutcome) -> str | None:
-        """/dev/shm when it has room for every trial's output (twice over), else the default temp dir."""
+        """/dev/shm when it has room for the output of every trial and kept timed call (twice over),
+        else the default temp dir."""
         output_bytes = baseline.payload.get("workload", {}).get("output_bytes", 0)
         shm = Path("/dev/shm")
-        if shm.is_dir() and shutil.disk_usage(shm).free > 2 * output_bytes * (len(self.trials) + 1):
+        if shm.is_dir() and shutil.disk_usage(shm).free > 2 * output_bytes * (len(self.trials) + KEPT_CALLS + 1):
             return str(shm)
         return None
 
@@ -126,30 +137,31 @@ class ProblemEvaluation:
             return
         on_stage("run")
         output_bytes = baseline.payload.get("workload", {}).get("output_bytes", 0)
-        timing_seed = secrets.randbelow(2**31)   # fresh per candidate: its timed inputs are not known ahead
-        stage = run_worker(self._request("run", workdir, candidate=str(candidate.path),
-                                         poison_bytes=2 * output_bytes, timing_seed=timing_seed),
-                           workdir, self.settings.run_timeout_s, env)
+        request = self._request("run", workdir, candidate=str(candidate.path), poison_bytes=2 * output_bytes)
+        referee = Referee(request["warmup"] + request["timing_trials"])
+        stage = run_worker(request, workdir, self.settings.run_timeout_s, env, referee=referee)
         self._keep(result, "run", stage, workdir)
         if stage.status != "ok":
             result.status, result.message = stage.status, _stage_message("run", stage)
             return
         run = stage.payload
-        malformed = malformed_run_payload(run)
+        malformed = malformed_run_payload(run, request["timing_trials"])
+        if not malformed and not referee.complete:
+            malformed = f"{len(referee.log)} of {referee.calls} timed calls went through the referee"
         if malformed:
             result.status, result.message = "runtime_error", f"run: malformed result ({malformed})"
             return
         on_stage("judge")
-        stage = run_worker(self._request("judge", workdir, timing_seed=timing_seed,
+        stage = run_worker(self._request("judge", workdir, timed_calls=[asdict(c) for c in referee.log],
                                          tolerances={k: asdict(v) for k, v in self.config.tolerances.items()}),
                            workdir, self.settings.run_timeout_s)
         self._keep(result, "judge", stage, workdir)
         if stage.status != "ok":
             result.status, result.message = "runtime_error", "judge failed: " + _stage_message("judge", stage)
             return
-        self._decide(result, run, stage.payload, baseline.payload)
+        self._decide(result, run, stage.payload, baseline.payload, referee.log)
 
-    def _decide(self, result: Result, run: dict, verdict: dict, baseline: dict) -> None:
+    def _decide(self, result: Result, run: dict, verdict: dict, baseline: dict, timed_calls: list) -> None:
         trials = verdict["trials"]
         result.detail["verdict"] = verdict
         result.degenerate = bool(verdict["degenerate"])
@@ -183,6 +195,7 @@ class ProblemEvaluation:
             result.flags.append("timing_mismatch")
             messages.append(f"event median {measurement.median:.4f} ms is far below the host median "
                             f"{measurement.host_median:.4f} ms: work may run outside the timed stream")
+        messages.append(self._check_against_referee(result, measurement, timed_calls, baseline))
         result.eager_ms = baseline.get("eager", {}).get("median", math.nan)
         result.compile_ms = baseline.get("compiled", {}).get("median", math.nan)
         result.speedup_eager = speedup(result.eager_ms, result.median_ms)
@@ -205,6 +218,29 @@ class ProblemEvaluation:
             result.speedup_eager = result.speedup_compile = math.nan  # only a result that counts has one
         result.message = "; ".join(m for m in messages if m)
         result.detail["measurement"] = asdict(measurement)
+
+    def _check_against_referee(self, result: Result, measurement: Measurement, timed_calls: list,
+                               baseline: dict) -> str:
+        """Set `referee_ms` (the referee's median window less the pacing overhead eager showed in the
+        baseline) and flag `timing_mismatch` when the candidate's reported times leave out too much of
+        the referee's windows, call by call; the message."""
+        windows = [call.window_ms for call in timed_calls[self.config.trials.warmup:]]
+        result.detail["referee"] = {"window_median_ms": statistics.median(windows),
+                                    "pacing_overhead_ms": baseline.get("pacing_overhead_ms"),
+                                    "kept_calls": [i for i, call in enumerate(timed_calls) if call.kept]}
+        if "pacing_overhead_ms" not in baseline:
+            return "time not checked against the referee's clock: the baseline has no pacing overhead"
+        overhead = baseline["pacing_overhead_ms"]
+        result.referee_ms = statistics.median(windows) - overhead
+        unreported = statistics.median(w - t for w, t in zip(windows, measurement.times)) - overhead
+        result.detail["referee"]["unreported_ms"] = unreported
+        fraction, slack_ms = REFEREE_SLACK[self.settings.device]
+        if unreported <= max(fraction * result.referee_ms, slack_ms):
+            return ""
+        if "timing_mismatch" not in result.flags:
+            result.flags.append("timing_mismatch")
+        return (f"the candidate's process reported {measurement.median:.4f} ms per call; the referee's clock "
+                f"outside it measured {result.referee_ms:.4f} ms ({unreported:.4f} ms per call unreported)")
 
     def _keep(self, result: Result, name: str, stage: WorkerOutcome, workdir: Path) -> None:
         entry = asdict(stage)
@@ -236,6 +272,12 @@ def compile_candidate(candidate: Candidate, workdir: Path, timeout_s: float, env
     return run_worker(request, workdir, timeout_s, env)
 
 
+def pacing_overhead_ms(timed_calls: list, times: list) -> float:
+    """What pacing adds to a call: the median of the referee's window minus the call's own time, over
+    the timed (not warm-up) calls of a trusted process."""
+    return statistics.median(call.window_ms - t for call, t in zip(timed_calls[-len(times):], times))
+
+
 def floor_unavailable(baseline: dict) -> str:
     """Why the baseline stage left no floor to check a time against; '' when it did."""
     if "workload" not in baseline:
@@ -245,7 +287,7 @@ def floor_unavailable(baseline: dict) -> str:
     return ""
 
 
-def malformed_run_payload(run: dict) -> str:
+def malformed_run_payload(run: dict, timing_trials: int) -> str:
     """Why the run stage's result, which the candidate's process writes, cannot be used; '' when it can."""
     for key in ("inputs_modified", "torch_patched"):
         if not (isinstance(run.get(key), list) and all(isinstance(name, str) for name in run[key])):
@@ -258,6 +300,8 @@ def malformed_run_payload(run: dict) -> str:
                measurement.host_median, measurement.empty_call_ms, measurement.n]
     if not all(type(v) in (int, float) for v in numbers) or type(measurement.times) is not list:
         return "measurement fields are not numbers"
+    if len(measurement.times) != timing_trials or not all(type(t) in (int, float) for t in measurement.times):
+        return f"measurement times are not {timing_trials} numbers"
     return ""
 
 

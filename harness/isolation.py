@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ROOT
+from .referee import Referee
 
 TAIL_CHARS = 8000
 # What a worker may report as its status; anything else in a result file is malformed.
@@ -31,10 +32,14 @@ class WorkerOutcome:
     payload: dict = field(default_factory=dict)
 
 
-def run_worker(request: dict, workdir: Path, timeout_s: float, env: dict | None = None) -> WorkerOutcome:
-    """Write `request` to `workdir`, run `python -m harness.worker` on it and read `result.json` back."""
+def run_worker(request: dict, workdir: Path, timeout_s: float, env: dict | None = None,
+               referee: Referee | None = None) -> WorkerOutcome:
+    """Write `request` to `workdir`, run `python -m harness.worker` on it and read `result.json` back.
+    With a `referee`, the worker gets its socket and the referee paces the worker's timed calls."""
     workdir.mkdir(parents=True, exist_ok=True)
     stage = request["mode"]
+    if referee is not None:
+        request = {**request, "referee_fd": referee.worker_fd}
     request_path = workdir / f"{stage}_request.json"
     result_path = workdir / f"{stage}_result.json"
     result_path.unlink(missing_ok=True)
@@ -47,7 +52,11 @@ def run_worker(request: dict, workdir: Path, timeout_s: float, env: dict | None 
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
         process = subprocess.Popen([sys.executable, "-m", "harness.worker", str(request_path)],
                                    stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,
-                                   cwd=str(ROOT), start_new_session=True)
+                                   cwd=str(ROOT), start_new_session=True,
+                                   pass_fds=(referee.worker_fd,) if referee else ())
+        if referee is not None:
+            referee.close_worker_end()
+            referee.start()
         try:
             returncode = process.wait(timeout=timeout_s)
             timed_out = False
@@ -55,6 +64,8 @@ def run_worker(request: dict, workdir: Path, timeout_s: float, env: dict | None 
             returncode, timed_out = None, True
         finally:
             _kill_group(process)
+            if referee is not None:
+                referee.finish()
     outcome = WorkerOutcome(status="ok", returncode=returncode, elapsed_s=time.monotonic() - start,
                             stdout_tail=_tail(stdout_path), stderr_tail=_tail(stderr_path))
     if timed_out:

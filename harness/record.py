@@ -32,6 +32,7 @@ class Result:
     max_abs_err_fp64: float = math.nan
     max_rel_err_fp64: float = math.nan
     median_ms: float = math.nan
+    referee_ms: float = math.nan
     eager_ms: float = math.nan
     compile_ms: float = math.nan
     speedup_eager: float = math.nan
@@ -75,7 +76,7 @@ def upsert_leaderboard(results: list, csv_path: Path) -> pd.DataFrame:
         table = pd.concat([old, new], ignore_index=True) if len(old) else new
     else:
         table = new
-    table = table.drop_duplicates(subset=KEY, keep="last").sort_values(KEY, kind="stable")
+    table = table.drop_duplicates(subset=KEY, keep="last").sort_values(KEY, kind="stable").reindex(columns=COLUMNS)
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(csv_path, index=False)
     return table

@@ -78,7 +78,8 @@ def perturb_inputs(inputs: list, base: list, seed: int) -> None:
     """The inputs of one timed call, written into `inputs` in place: every floating tensor of `base`
     times (1 + u * TIMING_PERTURBATION), u uniform in [-1, 1) from a generator on the tensor's device
     seeded with `seed`. Values change on every timed call, so a forward cannot return a result it
-    cached from an earlier call; the judge redraws the last call's values from the same seed."""
+    cached from an earlier call; the judge redraws a kept call's values from the same seed (the
+    referee's)."""
     for value, original in zip(inputs, base):
         if isinstance(value, torch.Tensor) and value.is_floating_point():
             generator = torch.Generator(device=value.device).manual_seed(seed)

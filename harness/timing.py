@@ -51,39 +51,47 @@ class Measurement:
                    host_median=host_median, empty_call_ms=empty_call_ms, timing_mismatch=mismatch)
 
 
-def do_bench(fn, *, device: str = "cuda", trials: int = 100, warmup: int = 10, setup=None) -> Measurement:
-    """Time `fn()` `trials` times after `warmup` calls. `setup()`, when given, runs before every call
-    of `fn` (warm-up included), outside the timed region.
+def do_bench(fn, *, device: str = "cuda", trials: int = 100, warmup: int = 10, setup=None,
+             teardown=None) -> Measurement:
+    """Time `fn()` `trials` times after `warmup` calls. `setup()` and `teardown()`, when given, run
+    before and after every call of `fn` (warm-up included), outside the timed region.
 
     CUDA: the L2 is flushed before every call, the device is synchronized before the start event
     and after the end event (so side-stream work is waited for), and a host clock runs around each
     call. A Measurement whose event median is far below the host median minus the cost of an empty
     call is flagged `timing_mismatch`: work finished outside the timed stream. CPU: wall clock only.
     """
-    setup = setup or (lambda: None)
+    setup, teardown = setup or _nothing, teardown or _nothing
     if device == "cpu":
         for _ in range(warmup):
             setup()
             fn()
+            teardown()
         times = []
         for _ in range(trials):
             setup()
             start = _perf_counter()
             fn()
             times.append((_perf_counter() - start) * 1e3)
+            teardown()
         return Measurement.from_times(times, times)
 
     flush = torch.empty(L2_FLUSH_BYTES // 4, dtype=torch.int32, device=device)
     for _ in range(warmup):
         setup()
         fn()
-    _synchronize()
-    empty_times, empty_host = _timed_calls(lambda: None, lambda: None, flush, max(10, trials // 4))
-    times, host_times = _timed_calls(fn, setup, flush, trials)
+        _synchronize()
+        teardown()
+    empty_times, empty_host = _timed_calls(_nothing, _nothing, _nothing, flush, max(10, trials // 4))
+    times, host_times = _timed_calls(fn, setup, teardown, flush, trials)
     return Measurement.from_times(times, host_times, empty_call_ms=statistics.median(empty_host))
 
 
-def _timed_calls(fn, setup, flush: torch.Tensor, trials: int) -> tuple[list, list]:
+def _nothing():
+    pass
+
+
+def _timed_calls(fn, setup, teardown, flush: torch.Tensor, trials: int) -> tuple[list, list]:
     events = [(_Event(enable_timing=True), _Event(enable_timing=True)) for _ in range(trials)]
     host_times = []
     for start, end in events:
@@ -96,6 +104,7 @@ def _timed_calls(fn, setup, flush: torch.Tensor, trials: int) -> tuple[list, lis
         _record(end)
         _synchronize()
         host_times.append((_perf_counter() - host_start) * 1e3)
+        teardown()
     return [_elapsed_time(start, end) for start, end in events], host_times
 
 

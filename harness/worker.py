@@ -36,7 +36,6 @@ WATCHED_CLASSES = {"torch.Tensor": torch.Tensor, "torch.nn.Module": torch.nn.Mod
 POISON_MIN_BYTES = 64 * 1024 * 1024
 SMALL_POOL_BLOCK = 1024 * 1024
 SMALL_POOL_BLOCKS = 16
-AFTER_TIMING = "after-timing"
 
 
 class InvalidOutput(TypeError):
@@ -142,13 +141,14 @@ def compile_stage(request: dict) -> dict:
 def run_stage(request: dict) -> dict:
     """The untrusted side: build ModelNew, save one output file per trial, the state_dict and timings.
 
-    Timing runs on the first trial's inputs under the same grad mode as the trials, their values
-    rescaled element-wise before every call (perturb_inputs, seeds from the request), so no call can
-    reuse an earlier result; the output of the last timed call is saved as one more trial for the
-    judge, so a candidate cannot behave differently when timed. torch and time are checked for
-    replaced functions after the trials and again after timing."""
+    Timing runs on the first trial's inputs under the same grad mode as the trials. Every call
+    (warm-up included) is paced by the referee in the parent process: its inputs' values are
+    rescaled element-wise by a seed the referee sends when the call starts (perturb_inputs), and its
+    output is committed by a checksum before the referee says whether to keep it; kept outputs are
+    saved for the judge. torch and time are checked for replaced functions after the trials and
+    again after timing."""
     from harness.problem import load_module
-    from harness.seeding import Trial, apply_precision_mode, build_model, make_inputs, perturb_inputs
+    from harness.seeding import Trial, apply_precision_mode, build_model, make_inputs
 
     apply_precision_mode(request["dtype"])
     device, dtype, workdir = request["device"], request["dtype"], Path(request["workdir"])
@@ -175,20 +175,7 @@ def run_stage(request: dict) -> dict:
                 if not all(_same_bits(a, b) for a, b in zip(inputs, originals)):
                     result["inputs_modified"].append(trial.name)
             patched = changed_identities(identities)
-            inputs = make_inputs(problem, trials[0], device, dtype)
-            base = copies(inputs)
-            last, calls = [None], [0]
-
-            def fresh_values():
-                calls[0] += 1
-                perturb_inputs(inputs, base, timed_call_seed(request, calls[0]))
-
-            def timed_call():
-                last[0] = model(*inputs)
-
-            measurement = timing.do_bench(timed_call, device=device, trials=request["timing_trials"],
-                                          warmup=request["warmup"], setup=fresh_values)
-            save_outputs(last[0], device, trial_output(workdir, len(trials)))
+            measurement = paced_bench(model, make_inputs(problem, trials[0], device, dtype), request, workdir)
         result["measurement"] = asdict(measurement)
     except BaseException as exc:  # noqa: BLE001
         return failure(classify(exc), exc)
@@ -196,18 +183,36 @@ def run_stage(request: dict) -> dict:
     return result
 
 
+def paced_bench(model, inputs: list, request: dict, workdir: Path | None = None) -> timing.Measurement:
+    """do_bench of `model(*inputs)` with each call paced by the referee: fresh input values from its
+    seed before the call, the output's checksum committed after it, and (with a `workdir`) kept
+    outputs saved as `timed_output(workdir, call)`."""
+    from harness.referee import Checksum, RefereeClient
+    from harness.seeding import perturb_inputs
+
+    device, referee, checksum = request["device"], RefereeClient(request["referee_fd"]), Checksum()
+    base = copies(inputs)
+    last, calls = [None], [0]
+
+    def fresh_values():
+        perturb_inputs(inputs, base, referee.start_call())
+
+    def timed_call():
+        last[0] = model(*inputs)
+
+    def commit():
+        outputs = plain_outputs(last[0])
+        if referee.commit(checksum(outputs)) and workdir is not None:
+            save_outputs(outputs, device, timed_output(workdir, calls[0]))
+        calls[0] += 1
+
+    return timing.do_bench(timed_call, device=device, trials=request["timing_trials"],
+                           warmup=request["warmup"], setup=fresh_values, teardown=commit)
+
+
 def copies(inputs: list) -> list:
     """`inputs` with every tensor cloned (through the clone bound before the candidate was imported)."""
     return [_clone(x) if isinstance(x, torch.Tensor) else x for x in inputs]
-
-
-def timed_call_seed(request: dict, call: int) -> int:
-    """The perturbation seed of timed call `call` (1-based, warm-up included)."""
-    return request["timing_seed"] + call
-
-
-def last_timed_call(request: dict) -> int:
-    return request["warmup"] + request["timing_trials"]
 
 
 def plain_outputs(output) -> list:
@@ -231,6 +236,15 @@ def save_outputs(output, device: str, path: Path) -> None:
 def trial_output(workdir: Path, index: int) -> Path:
     """Where the run stage saves a trial's outputs and the judge reads them (never from the payload)."""
     return workdir / f"trial_{index}.pt"
+
+
+def timed_output(workdir: Path, call: int) -> Path:
+    """Where the run stage saves the output of a timed call the referee kept (0-based, warm-up included)."""
+    return workdir / f"timed_{call}.pt"
+
+
+def timed_trial_name(call: int, calls: int) -> str:
+    return f"timed call {call + 1}/{calls}"
 
 
 def poison_allocator(device: str, nbytes: int) -> None:
@@ -262,6 +276,7 @@ def judge_stage(request: dict) -> dict:
     from harness.config import Tolerance
     from harness.correctness import ConstantTracker, compare, compare_parameters
     from harness.problem import load_module
+    from harness.referee import Checksum
     from harness.seeding import (Trial, apply_precision_mode, as_tensor_list, build_model, make_inputs,
                                  perturb_inputs, precision_key)
 
@@ -282,11 +297,16 @@ def judge_stage(request: dict) -> dict:
                          else compare_parameters(model.state_dict(), got_state))
     names_match = set(got_state) == set(model.state_dict())
 
-    def verdict(index: int, name: str, eager: list, exact: list) -> dict:
-        candidate, load_error = load_untrusted(trial_output(workdir, index))
+    def outputs_in(path: Path) -> tuple:
+        """(list of plain tensors, "") from a file the run stage wrote, or (None, why not)."""
+        candidate, load_error = load_untrusted(path)
         if load_error or type(candidate) is not list or not all(type(t) is torch.Tensor for t in candidate):
-            return {"trial": name, "status": "incorrect",
-                    "message": load_error or "output file does not hold a list of plain tensors"}
+            return None, load_error or "output file does not hold a list of plain tensors"
+        return candidate, ""
+
+    def verdict(candidate: list | None, why_not: str, name: str, eager: list, exact: list) -> dict:
+        if candidate is None:
+            return {"trial": name, "status": "incorrect", "message": why_not}
         return asdict(compare(name, candidate, eager, exact, tol))
 
     def references(inputs: list) -> tuple:
@@ -307,10 +327,18 @@ def judge_stage(request: dict) -> dict:
         all_trials.update(eager)
         if trial.from_get_inputs:
             get_inputs_trials.update(eager)
-        verdicts.append(verdict(index, trial.name, eager, exact))
-    # The last timed call ran on the first trial's inputs as perturbed for that call.
-    perturb_inputs(first_inputs, copies(first_inputs), timed_call_seed(request, last_timed_call(request)))
-    verdicts.append(verdict(len(request["trials"]), AFTER_TIMING, *references(first_inputs)))
+        candidate, why_not = outputs_in(trial_output(workdir, index))
+        verdicts.append(verdict(candidate, why_not, trial.name, eager, exact))
+    # Timed calls ran on the first trial's inputs as perturbed for each call; a kept output must also
+    # be the one its call committed to the referee.
+    checksum, base, timed = Checksum(), copies(first_inputs), request["timed_calls"]
+    for call, entry in enumerate(timed):
+        if entry["kept"]:
+            saved, why_not = outputs_in(timed_output(workdir, call))
+            if saved is not None and checksum([t.to(device) for t in saved]) != entry["checksum"]:
+                saved, why_not = None, "the saved output is not the one the call committed to the referee"
+            perturb_inputs(first_inputs, base, entry["seed"])
+            verdicts.append(verdict(saved, why_not, timed_trial_name(call, len(timed)), *references(first_inputs)))
     return {"status": "ok", "precision": precision, "tolerance": asdict(tol), "trials": verdicts,
             "parameter_names_match": names_match, "parameter_message": parameter_message,
             "constant_fraction": all_trials.fraction, "degenerate": all_trials.degenerate,
@@ -328,7 +356,9 @@ def load_untrusted(path: Path) -> tuple:
 
 
 def baseline_stage(request: dict) -> dict:
-    """Eager and torch.compile timings of Model on the first trial's inputs, workload and ceilings."""
+    """Eager and torch.compile timings of Model on the first trial's inputs, workload and ceilings.
+    Eager is paced by the referee exactly as a candidate is, so the referee's windows minus eager's
+    times give what pacing adds to a call."""
     from harness import roofline
     from harness.problem import load_module
     from harness.seeding import Trial, apply_precision_mode, build_model, make_inputs
@@ -348,7 +378,7 @@ def baseline_stage(request: dict) -> dict:
     model = build_model(problem.Model, init_inputs, device, dtype)
     bench = {"device": device, "trials": request["timing_trials"], "warmup": request["warmup"]}
     with torch.no_grad():
-        result["eager"] = asdict(timing.do_bench(lambda: model(*inputs), **bench))
+        result["eager"] = asdict(paced_bench(model, make_inputs(problem, trial, device, dtype), request))
         if request["compile_baseline"]:
             try:
                 compiled = torch.compile(model)

@@ -17,6 +17,7 @@ from harness.evaluate import ProblemEvaluation, Settings
 from harness.leaderboard_view import ranked, row_is_valid
 from harness.problem import find_problem
 from harness.record import Result
+from harness.referee import TimedCall
 from harness.timing import Measurement
 from test_cli import run_cli
 
@@ -33,11 +34,13 @@ EXPECTED_CPU = {
     "returns_zeros": ("incorrect", None, "elements outside"),
     "patches_torch": ("tampered", "torch_patched", "torch.nn.functional.gelu"),
     "touches_reference": ("incorrect", None, "elements outside"),
-    "timed_differently": ("incorrect", None, worker.AFTER_TIMING),
+    "timed_differently": ("incorrect", None, "timed call "),
     "tensor_subclass": ("invalid_output", None, "AlwaysClose, not a plain torch.Tensor"),
     "fakes_timer": ("tampered", "torch_patched", "time.perf_counter"),
-    "memoizes_input": ("incorrect", None, worker.AFTER_TIMING),
+    "memoizes_input": ("incorrect", None, "timed call "),
+    "counts_calls": ("incorrect", None, "timed call "),
 }
+FLAGGED_CPU = ("forges_time",)   # correct outputs; only its time is a lie
 
 
 def make_root(base: Path, test_root: Path, cheats, honest=()) -> Path:
@@ -67,7 +70,7 @@ def run_all(root: Path, results: Path, device: str):
 @pytest.fixture(scope="module")
 def cpu_run(test_root, tmp_path_factory):
     base = tmp_path_factory.mktemp("cheats_cpu")
-    return run_all(make_root(base, test_root, EXPECTED_CPU, HONEST), base / "results", "cpu")
+    return run_all(make_root(base, test_root, (*EXPECTED_CPU, *FLAGGED_CPU), HONEST), base / "results", "cpu")
 
 
 @pytest.mark.parametrize("name", EXPECTED_CPU)
@@ -81,6 +84,17 @@ def test_cheat_is_caught_on_cpu(cpu_run, name):
         assert flag in str(row["flags"]).split(";") and flag in record["flags"]
     assert not bool(row["correct"]) and math.isnan(row["speedup_eager"]) and math.isnan(record["speedup_eager"])
     assert not row_is_valid(row)
+
+
+def test_forged_time_is_flagged_by_the_referee(cpu_run):
+    """The time its process reports passes every check made inside that process; the referee's clock does not."""
+    table, records = cpu_run
+    row = table.loc["forges_time"]
+    assert row["status"] == "ok" and row["flags"] == "timing_mismatch", row["message"]
+    assert "referee's clock" in row["message"] and row["median_ms"] < 0.5 * row["referee_ms"]
+    assert row["referee_ms"] >= 5.0 and row["median_ms"] > row["floor_ms"]   # it sleeps 5 ms per call
+    assert math.isnan(row["speedup_eager"]) and not row_is_valid(row)
+    assert records["forges_time"]["detail"]["referee"]["window_median_ms"] > 5.0
 
 
 def test_honest_solutions_are_not_flagged(cpu_run):
@@ -120,15 +134,18 @@ CEILINGS = roofline.DeviceCeilings(device="d", torch_version="t", copy_gbps=500.
                                    tflops={"fp32": 50.0})
 
 
-def _decided(evaluation, median_ms: float, baseline: dict) -> Result:
-    """The verdict on a correct run with the given median time against the given baseline payload."""
+def _decided(evaluation, median_ms: float, baseline: dict, referee_ms: float | None = None) -> Result:
+    """The verdict on a correct run with the given median time against the given baseline payload; the
+    referee's windows are 0.2 ms of pacing (as the baseline measured it) plus `referee_ms` (default: the median)."""
     run = {"torch_patched": [], "inputs_modified": [],
            "measurement": asdict(Measurement.from_times([median_ms] * 5, [median_ms] * 5))}
+    window_ms = 0.2 + (median_ms if referee_ms is None else referee_ms)
+    timed_calls = [TimedCall(seed=call, window_ms=window_ms, checksum=0, kept=call == 5) for call in range(6)]
     verdict = {"trials": [{"trial": "t", "status": "ok", "max_abs_err": 0.0, "max_rel_err": 0.0,
                            "max_abs_err_fp64": 0.0, "max_rel_err_fp64": 0.0}],
                "degenerate": False, "parameter_message": "", "precision": "fp32"}
     result = Result(problem=PROBLEM, config="small", solution="s", device="d", dtype="fp32", status="pending")
-    evaluation._decide(result, run, verdict, baseline)
+    evaluation._decide(result, run, verdict, {**baseline, "pacing_overhead_ms": 0.2}, timed_calls)
     return result
 
 
@@ -156,6 +173,21 @@ def test_a_time_the_floor_cannot_check_says_so(evaluation, baseline, reason):
     assert f"time not checked against the floor: {reason}" in result.message
 
 
+@pytest.mark.parametrize("device, reported_ms, referee_ms, flagged", [
+    ("cpu", 0.55, 1.0, False), ("cpu", 0.45, 1.0, True), ("cpu", 0.2, 0.34, False), ("cpu", 0.1, 0.34, True),
+    ("cpu", 0.1, 20.0, True), ("cuda", 0.86, 1.0, False), ("cuda", 0.84, 1.0, True), ("cuda", 0.055, 0.07, False),
+    ("cuda", 0.045, 0.07, True)])
+def test_reported_time_far_below_the_referee_is_flagged(evaluation, device, reported_ms, referee_ms, flagged):
+    """Unreported time allowed per call: the larger of 50% of the referee's time and 0.2 ms on the CPU,
+    of 15% and 0.02 ms on CUDA."""
+    evaluation.settings.device = device
+    baseline = {"eager": {"median": 1.4}, "workload": asdict(WORK), "ceilings": asdict(CEILINGS)}
+    result = _decided(evaluation, reported_ms, baseline, referee_ms)
+    assert result.referee_ms == pytest.approx(referee_ms)
+    assert ("timing_mismatch" in result.flags) == flagged and ("referee's clock" in result.message) == flagged
+    assert math.isnan(result.speedup_eager) == flagged
+
+
 def test_cpp_only_candidate_is_cpu_only(evaluation):
     assert Candidate("cpp_cpu", SOLUTIONS / "cpp_cpu.py").cpu_only
     assert not Candidate("pytorch_reference", SOLUTIONS / "pytorch_reference.py").cpu_only
@@ -177,11 +209,12 @@ def test_judge_marks_unloadable_outputs_incorrect(evaluation, tmp_path):
     worker.trial_output(workdir, 0).write_bytes(b"not a checkpoint")
     torch.save([torch.zeros(2, 8, 20, 24).as_subclass(Opaque)], worker.trial_output(workdir, 1))
     torch.save({"out": torch.zeros(1)}, worker.trial_output(workdir, 2))
-    request = evaluation._request("judge", workdir, timing_seed=0,
+    timed_calls = [asdict(TimedCall(seed=call, window_ms=1.0, checksum=0, kept=call == 5)) for call in range(6)]
+    request = evaluation._request("judge", workdir, timed_calls=timed_calls,
                                   tolerances={"fp32": {"atol": 1e-4, "rtol": 1e-4}})
     verdict = worker.judge_stage(request)
     trials = verdict["trials"]
-    assert [t["trial"] for t in trials][-1] == worker.AFTER_TIMING and len(trials) == len(evaluation.trials) + 1
+    assert [t["trial"] for t in trials][-1] == "timed call 6/6" and len(trials) == len(evaluation.trials) + 1
     assert all(t["status"] == "incorrect" and t["message"] for t in trials)
     assert "could not be loaded" in trials[1]["message"] and "plain tensors" in trials[2]["message"]
     assert "could not be loaded" in verdict["parameter_message"]

@@ -10,6 +10,7 @@ from harness.candidate import Candidate, find_candidate, find_candidates, soluti
 from harness.errors import HarnessError
 from harness.evaluate import ProblemEvaluation, Settings
 from harness.problem import find_problem
+from harness.referee import KEPT_CALLS
 
 RUN_TIMEOUT_S = 30
 
@@ -65,9 +66,14 @@ def test_file_and_directory_solutions_with_one_name_are_an_error(tmp_path):
 def test_good_candidate_record_has_detail(evaluation):
     result = evaluate(evaluation, "good_pytorch")
     detail = result.detail
-    assert len(detail["verdict"]["trials"]) == 8  # 5 get_inputs() trials + 2 extra distributions + after-timing
+    names = [t["trial"] for t in detail["verdict"]["trials"]]
+    kept = detail["referee"]["kept_calls"]   # of 6 timed calls (1 warm-up): the last and KEPT_CALLS others
+    assert len(kept) == KEPT_CALLS + 1 and kept[-1] == 5
+    # 5 get_inputs() trials, 2 extra distributions, then the kept timed calls
+    assert names[7:] == [f"timed call {call + 1}/6" for call in kept] and len(names) == 7 + len(kept)
     assert detail["verdict"]["degenerate_get_inputs"] and not result.degenerate
     assert detail["measurement"]["n"] == 5 and result.median_ms > 0 and result.speedup_eager > 0
+    assert result.referee_ms > 0 and "timing_mismatch" not in result.flags
     assert result.max_abs_err <= 1e-4
 
 
