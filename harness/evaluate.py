@@ -25,9 +25,10 @@ from .timing import Measurement, speedup
 LOG_CHARS = 20000
 # How much of a call the candidate's process may leave out of its reported time, beyond the pacing
 # overhead, before it is flagged (a fraction of the referee's time or ms, whichever is larger): the
-# spread of that overhead between processes. On the CPU a candidate's own threads slow the harness's
-# work in its process, so only gross understatements are flagged there.
-REFEREE_SLACK = {"cuda": (0.15, 0.02), "cpu": (0.5, 0.2)}
+# spread of that overhead between processes. Honest runs of problem 93 on an H200 left out -0.16 to
+# +0.05 ms (kernelbench-v0, 0.08 ms calls) and +0.005 to +0.02 ms (kernelbench-v0.1). On the CPU a
+# candidate's own threads slow the harness's work in its process, so only gross understatements count.
+REFEREE_SLACK = {"cuda": (0.15, 0.2), "cpu": (0.5, 0.2)}
 
 
 @dataclass
