@@ -105,6 +105,7 @@ COLUMNS = (
     ("vs eager", "speedup_eager", _speedup, True),
     ("vs compile", "speedup_compile", _speedup, True),
     ("median ms", "median_ms", format_ms, True),
+    ("referee ms", "referee_ms", format_ms, True),
     ("floor ms", "floor_ms", format_ms, True),
     ("% of floor", "pct_of_floor", _percent, True),
     ("max abs err", "max_abs_err", _error, True),

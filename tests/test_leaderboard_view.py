@@ -63,10 +63,10 @@ def test_markdown_shape_and_nan_formatting():
     assert lines[1].count("|") == len(COLUMNS) + 1
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     assert header[header.index("vs eager"):header.index("% of floor") + 1] == [
-        "vs eager", "vs compile", "median ms", "floor ms", "% of floor"]
+        "vs eager", "vs compile", "median ms", "referee ms", "floor ms", "% of floor"]
     fast = lines[2]
     assert "| fast |" in fast and "4.20x" in fast and "| 0.42 |" in fast and "30.2%" in fast
-    assert "| 1.39 |" in fast and "| 290 |" in lines[4]
+    assert "| 1.39 | — |" in fast and "| 290 |" in lines[4]   # rows recorded before the referee have no referee_ms
     assert "| incorrect |" in lines[-3] and "| flagged |" in lines[-2]
     broken = lines[-1]
     assert "compile_error" in broken and "nan" not in broken.lower() and "—" in broken
