@@ -76,7 +76,8 @@ class ProblemEvaluation:
                 shutil.rmtree(workdir, ignore_errors=True)
             eager = self._baseline.payload.get("eager")
             if eager and referee.complete:
-                self._baseline.payload["pacing_overhead_ms"] = pacing_overhead_ms(referee.log, eager["times"])
+                # eager reports its times honestly: what its windows hold beyond them is the pacing itself
+                self._baseline.payload["pacing_overhead_ms"] = beyond_reported_ms(referee.log, eager["times"])
             if self._baseline.payload.get("ceilings_measured"):
                 roofline.save_ceilings(self.settings.results_dir / "device_ceilings.json",
                                        roofline.DeviceCeilings(**self._baseline.payload["ceilings"]))
@@ -225,7 +226,7 @@ class ProblemEvaluation:
         """Set `referee_ms` (the referee's median window less the pacing overhead eager showed in the
         baseline) and flag `timing_mismatch` when the candidate's reported times leave out too much of
         the referee's windows, call by call; the message."""
-        windows = [call.window_ms for call in timed_calls[self.config.trials.warmup:]]
+        windows = [call.window_ms for call in timed_calls[-len(measurement.times):]]
         result.detail["referee"] = {"window_median_ms": statistics.median(windows),
                                     "pacing_overhead_ms": baseline.get("pacing_overhead_ms"),
                                     "kept_calls": [i for i, call in enumerate(timed_calls) if call.kept]}
@@ -233,7 +234,7 @@ class ProblemEvaluation:
             return "time not checked against the referee's clock: the baseline has no pacing overhead"
         overhead = baseline["pacing_overhead_ms"]
         result.referee_ms = statistics.median(windows) - overhead
-        unreported = statistics.median(w - t for w, t in zip(windows, measurement.times)) - overhead
+        unreported = beyond_reported_ms(timed_calls, measurement.times) - overhead
         result.detail["referee"]["unreported_ms"] = unreported
         fraction, slack_ms = REFEREE_SLACK[self.settings.device]
         if unreported <= max(fraction * result.referee_ms, slack_ms):
@@ -273,9 +274,9 @@ def compile_candidate(candidate: Candidate, workdir: Path, timeout_s: float, env
     return run_worker(request, workdir, timeout_s, env)
 
 
-def pacing_overhead_ms(timed_calls: list, times: list) -> float:
-    """What pacing adds to a call: the median of the referee's window minus the call's own time, over
-    the timed (not warm-up) calls of a trusted process."""
+def beyond_reported_ms(timed_calls: list, times: list) -> float:
+    """The median, over the timed (not warm-up) calls, of the referee's window less the time the
+    process reported for the call."""
     return statistics.median(call.window_ms - t for call, t in zip(timed_calls[-len(times):], times))
 
 

@@ -49,9 +49,9 @@ class Referee:
     """Serves `calls` timed calls to one worker and records them. `worker_fd` goes to the worker
     (`subprocess.Popen(pass_fds=...)`); call `close_worker_end` once it has started."""
 
-    def __init__(self, calls: int, kept_calls: int = KEPT_CALLS):
+    def __init__(self, calls: int):
         self.calls = calls
-        self.keep = {calls - 1} | set(secrets.SystemRandom().sample(range(calls - 1), min(kept_calls, calls - 1)))
+        self.keep = {calls - 1} | set(secrets.SystemRandom().sample(range(calls - 1), min(KEPT_CALLS, calls - 1)))
         # Packets: one message per receive, and the kernel stamps each on arrival, so a window does
         # not grow when this thread is scheduled late (a candidate's busy threads can delay it).
         self._ours, self._theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
