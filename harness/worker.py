@@ -378,7 +378,7 @@ def baseline_stage(request: dict) -> dict:
     model = build_model(problem.Model, init_inputs, device, dtype)
     bench = {"device": device, "trials": request["timing_trials"], "warmup": request["warmup"]}
     with torch.no_grad():
-        result["eager"] = asdict(paced_bench(model, make_inputs(problem, trial, device, dtype), request))
+        result["eager"] = asdict(paced_bench(model, copies(inputs), request))
         if request["compile_baseline"]:
             try:
                 compiled = torch.compile(model)
