@@ -226,14 +226,14 @@ class ProblemEvaluation:
         """Set `referee_ms` (the referee's median window less the pacing overhead eager showed in the
         baseline) and flag `timing_mismatch` when the candidate's reported times leave out too much of
         the referee's windows, call by call; the message."""
-        windows = [call.window_ms for call in timed_calls[-len(measurement.times):]]
-        result.detail["referee"] = {"window_median_ms": statistics.median(windows),
+        window_median = statistics.median(call.window_ms for call in timed_calls[-len(measurement.times):])
+        result.detail["referee"] = {"window_median_ms": window_median,
                                     "pacing_overhead_ms": baseline.get("pacing_overhead_ms"),
                                     "kept_calls": [i for i, call in enumerate(timed_calls) if call.kept]}
         if "pacing_overhead_ms" not in baseline:
             return "time not checked against the referee's clock: the baseline has no pacing overhead"
         overhead = baseline["pacing_overhead_ms"]
-        result.referee_ms = statistics.median(windows) - overhead
+        result.referee_ms = window_median - overhead
         unreported = beyond_reported_ms(timed_calls, measurement.times) - overhead
         result.detail["referee"]["unreported_ms"] = unreported
         fraction, slack_ms = REFEREE_SLACK[self.settings.device]
