@@ -37,6 +37,8 @@ def test_cuda_candidate(evaluation, name, status, flag):
         assert result.status == status, result.message
     if flag:
         assert flag in result.flags, result.message
+    elif status == "ok":   # an honest candidate: the referee's clock agrees with the times it reported
+        assert result.referee_ms > 0 and "timing_mismatch" not in result.flags, result.message
     if name == "unwritten_output":
         assert "NaN" in result.message
 
