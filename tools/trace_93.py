@@ -1,0 +1,209 @@
+"""clock64 trace of the problem-93 SS kernel's chunk loop (run on the GPU box; --analyse runs anywhere).
+
+Builds a TF32-only copy of a solution file whose SS kernel has each group leader stamp `clock64()` at
+the tile start, at every chunk's stage-ready, wgmma wait, group barrier and refill, after the drain
+(`wait_group 0`) and after the epilogue; runs kernelbench-v0.1 once with `torch.rand` inputs, and prints
+where a group tile's cycles go, how often the two groups issue at once, and each chunk's period with
+the other group issuing or in its epilogue. Each stamp costs ~90 cycles (a chunk carries four).
+The stamps are spliced in by text replacement on the file's SS kernel, so a file whose kernel has
+changed shape around those lines fails with the line it could not find.
+
+Usage: python3 tools/trace_93.py [--sol FILE] [--save TRACE.pt]
+       python3 tools/trace_93.py --analyse TRACE.pt
+"""
+import argparse
+import bisect
+import importlib.util
+import os
+import tempfile
+
+import torch
+
+from bench_fused_93 import SOL
+
+TILES, SLOTS = 80, 36   # stamped tiles per group; slots per tile (below)
+CHUNKS = 8              # stamped chunks per tile (kernelbench-v0.1 TF32 has 8)
+# Slot layout per tile: 0 tile start; 1 + 4c stage ready, 2 + 4c after the wgmma wait, 3 + 4c after the
+# group barrier, 4 + 4c after the refill (chunk c); 33 after the drain; 34 after the epilogue;
+# 35 (tile 0 only) the kernel's start after its prologue.
+DRAIN, EPILOGUE_END, KERNEL_START = 33, 34, 35
+
+_STAMP = "if (stamp && k < TRACE_TILES && chunk < 8) tr[k * TRACE_SLOTS + {slot}] = clock64();"
+_EDITS = [
+    ("""  int nstages;          // SS path: A stages per group (fnstages divides by it)
+  FastDiv fnstages;
+};""", f"""  int nstages;          // SS path: A stages per group (fnstages divides by it)
+  FastDiv fnstages;
+  long long* trace;
+}};
+constexpr int TRACE_TILES = {TILES}, TRACE_SLOTS = {SLOTS};
+static long long* g_trace = nullptr;"""),
+    ("""  Params p;
+  p.x = x.data_ptr();""", """  Params p;
+  p.trace = g_trace;
+  p.x = x.data_ptr();"""),
+    ("""  const Schedule sched(p, g);
+""", f"""  const Schedule sched(p, g);
+  long long* tr = p.trace ? p.trace + (int64_t)(blockIdx.x * GROUPS + g) * TRACE_TILES * TRACE_SLOTS : nullptr;
+  const bool stamp = tr && tid % GROUP_THREADS == 0;
+  if (stamp) tr[{KERNEL_START}] = clock64();
+"""),
+    ("""    const int m0 = sched.tile(p, k) * BM;
+    if (sched.extra) switch_slice(sched.slice(p, k));""", """    const int m0 = sched.tile(p, k) * BM;
+    if (stamp && k < TRACE_TILES) tr[k * TRACE_SLOTS] = clock64();
+    if (sched.extra) switch_slice(sched.slice(p, k));"""),
+    ("""      pipe.wait(q);
+      // k-block""", """      pipe.wait(q);
+      """ + _STAMP.format(slot="1 + 4 * chunk") + """
+      // k-block"""),
+    ("""      else wgmma_wait<2>();
+""", """      else wgmma_wait<2>();
+      """ + _STAMP.format(slot="2 + 4 * chunk") + """
+"""),
+    ("""      group_bar(bar_id);
+      if (leader) pipe.issue(q, k, chunk, pipe.nstages() - in_flight);""", """      group_bar(bar_id);
+      """ + _STAMP.format(slot="3 + 4 * chunk") + """
+      if (leader) pipe.issue(q, k, chunk, pipe.nstages() - in_flight);
+      """ + _STAMP.format(slot="4 + 4 * chunk")),
+    ("""    for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
+    auto finish""", f"""    for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
+    if (stamp && k < TRACE_TILES) tr[k * TRACE_SLOTS + {DRAIN}] = clock64();
+    auto finish"""),
+    ("""    } else {
+      finish(acc);
+    }
+  }""", f"""    }} else {{
+      finish(acc);
+    }}
+    if (stamp && k < TRACE_TILES) tr[k * TRACE_SLOTS + {EPILOGUE_END}] = clock64();
+  }}"""),
+    # TF32 only: a third of the build time
+    ("""      return allow_tf32 ? ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul)
+                        : ct93::run<ct93::F32X3>(x, w, bp, (int)stride, add, mul);
+    case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul);
+    case torch::kFloat16: return ct93::run<ct93::F16>(x, w, bp, (int)stride, add, mul);""",
+     """      TORCH_CHECK(allow_tf32, "trace build: TF32 only");
+      return ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul);"""),
+    ('''}
+"""
+
+
+
+def _wgmma_source():''', '''}
+
+void ct93_set_trace(torch::Tensor t) {
+  ct93::g_trace = t.numel() ? reinterpret_cast<long long*>(t.data_ptr<int64_t>()) : nullptr;
+}
+"""
+
+
+
+def _wgmma_source():'''),
+    ('''                           int64_t stride, double add_value, double mul_value, bool allow_tf32);
+"""''', '''                           int64_t stride, double add_value, double mul_value, bool allow_tf32);
+void ct93_set_trace(torch::Tensor t);
+"""'''),
+    ('functions=["ct93_forward"],', 'functions=["ct93_forward", "ct93_set_trace"],'),
+]
+
+
+def traced_source(src: str) -> str:
+    """The solution's source with the stamps spliced in and its extension renamed."""
+    for old, new in _EDITS:
+        if src.count(old) != 1:
+            raise SystemExit(f"trace_93: expected exactly one occurrence of:\n{old}")
+        src = src.replace(old, new)
+    name = src.index('name="') + len('name="')
+    return src[:name] + "ct93_trace_" + src[name:]
+
+
+def record(sol: str) -> torch.Tensor:
+    """One kernelbench-v0.1 TF32 call on torch.rand inputs; the stamps as [CTA, group, tile, slot]."""
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(traced_source(open(sol).read()))
+    spec = importlib.util.spec_from_file_location("traced93", f.name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    os.unlink(f.name)
+    torch.manual_seed(0)
+    model = module.ModelNew(64, 128, 4, 2, 0.5, 2.0).cuda()
+    x = torch.rand(128, 64, 64, 64, device="cuda")
+    ctas = torch.cuda.get_device_properties(0).multi_processor_count
+    trace = torch.zeros(ctas * 2 * TILES * SLOTS, dtype=torch.int64, device="cuda")
+    with torch.no_grad():
+        model(x)   # build, warm-up
+        module._load_ext().ct93_set_trace(trace)
+        model(x)
+        module._load_ext().ct93_set_trace(torch.empty(0, dtype=torch.int64, device="cuda"))
+    torch.cuda.synchronize()
+    return trace.view(ctas, 2, TILES, SLOTS).cpu()
+
+
+def _busy_fractions(tr: torch.Tensor, valid: torch.Tensor, cta: int) -> tuple:
+    """Cycles of one CTA with both, one or neither group between tile start and drain, and its span."""
+    edges = sorted([(tr[cta, g, k, 0].item(), 1) for g in range(2) for k in range(TILES) if valid[cta, g, k]] +
+                   [(tr[cta, g, k, DRAIN].item(), -1) for g in range(2) for k in range(TILES) if valid[cta, g, k]])
+    start = tr[cta, :, 0, KERNEL_START].min().item()
+    end = max(tr[cta, g, valid[cta, g], EPILOGUE_END].max().item() for g in range(2) if valid[cta, g].any())
+    level, last, spent = 0, start, [0.0, 0.0, 0.0]
+    for t, step in edges:
+        spent[level] += t - last
+        level, last = level + step, t
+    spent[level] += end - last
+    return spent, end - start
+
+
+def analyse(tr: torch.Tensor) -> None:
+    tr = tr.double()
+    valid = tr[..., 0] != 0
+    med = lambda v: round(v[valid].median().item())
+    print(f"tiles stamped: {int(valid.sum())}; per tile (median cycles): chunk loop {med(tr[..., DRAIN] - tr[..., 0])}, "
+          f"epilogue {med(tr[..., EPILOGUE_END] - tr[..., DRAIN])}")
+    names = ("stage ready", "issue + wgmma wait", "group barrier", "refill")
+    for j, name in enumerate(names):
+        per_chunk = [med(tr[..., 1 + j + 4 * c] - (tr[..., j + 4 * c] if c or j else tr[..., 0])) for c in range(CHUNKS)]
+        print(f"  {name:20s} per chunk: {per_chunk}")
+    totals, span = [0.0, 0.0, 0.0], 0.0
+    for cta in range(tr.shape[0]):
+        spent, s = _busy_fractions(tr, valid, cta)
+        totals = [a + b for a, b in zip(totals, spent)]
+        span += s
+    print(f"groups in their chunk loops: both {totals[2] / span:.1%}, one {totals[1] / span:.1%}, "
+          f"neither {totals[0] / span:.1%}; the tensor cores' work (4,096 cycles a tile) fills "
+          f"{int(valid.sum()) * 4096 / span:.1%} of the CTAs' spans")
+    periods = {True: [], False: []}
+    for cta in range(tr.shape[0]):
+        for g in range(2):
+            other = [(tr[cta, 1 - g, k, 0].item(), tr[cta, 1 - g, k, DRAIN].item())
+                     for k in range(TILES) if valid[cta, 1 - g, k]]
+            starts = [a for a, _ in other]
+            for k in range(TILES):
+                if not valid[cta, g, k]:
+                    continue
+                for c in range(1, CHUNKS):
+                    a, b = tr[cta, g, k, 4 * c].item(), tr[cta, g, k, 4 + 4 * c].item()
+                    i = bisect.bisect_right(starts, (a + b) / 2) - 1
+                    periods[i >= 0 and (a + b) / 2 < other[i][1]].append(b - a)
+    for issuing, v in periods.items():
+        if v:
+            print(f"chunk period with the other group {'issuing' if issuing else 'in its epilogue'}: "
+                  f"median {torch.tensor(v).median().item():.0f} cycles over {len(v)} chunks")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sol", default=SOL)
+    parser.add_argument("--save", help="also write the raw stamps here")
+    parser.add_argument("--analyse", help="analyse stamps saved by --save instead of running")
+    args = parser.parse_args()
+    if args.analyse:
+        analyse(torch.load(args.analyse))
+        return
+    tr = record(args.sol)
+    if args.save:
+        torch.save(tr, args.save)
+    analyse(tr)
+
+
+if __name__ == "__main__":
+    main()
