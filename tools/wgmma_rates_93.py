@@ -3,8 +3,8 @@
 Each CTA (one per SM) runs one or two warp groups that do nothing but the fused kernel's chunk
 loop: per chunk, four taps x MB m64 blocks of `m64nNk8` TF32 (or `k16` bf16) wgmmas, one commit
 group, `wait_group 1`. No loads, no epilogue: the time is the tensor pipe fed from shared memory
-in a given operand layout. Shared memory holds random finite values (the tensor pipe's power, and
-with it the clock, depends on the data).
+in a given operand layout. Shared memory holds random finite values: the data can change the tensor
+cores' power draw, and with it the clock.
 
 Variants differ only in the operands' shared-memory layout (no swizzle, as the fused kernel uses,
 or 128-byte swizzle), in A from shared memory or registers, N and the number of groups. Prints
