@@ -13,13 +13,12 @@ Usage: python3 tools/trace_93.py [--sol FILE] [--save TRACE.pt]
 """
 import argparse
 import bisect
-import importlib.util
 import os
 import tempfile
 
 import torch
 
-from bench_fused_93 import SOL
+from bench_fused_93 import SOL, load
 
 TILES, SLOTS = 80, 36   # stamped tiles per group; slots per tile (below)
 CHUNKS = 8              # stamped chunks per tile (kernelbench-v0.1 TF32 has 8)
@@ -121,9 +120,7 @@ def record(sol: str) -> torch.Tensor:
     """One kernelbench-v0.1 TF32 call on torch.rand inputs; the stamps as [CTA, group, tile, slot]."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(traced_source(open(sol).read()))
-    spec = importlib.util.spec_from_file_location("traced93", f.name)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load(f.name, "traced93")
     os.unlink(f.name)
     torch.manual_seed(0)
     model = module.ModelNew(64, 128, 4, 2, 0.5, 2.0).cuda()
