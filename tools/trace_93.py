@@ -136,10 +136,15 @@ def record(sol: str) -> torch.Tensor:
     return trace.view(ctas, 2, TILES, SLOTS).cpu()
 
 
+def _chunk_loops(tr: torch.Tensor, valid: torch.Tensor, cta: int, g: int) -> list:
+    """(tile start, drain) of each stamped tile of group g of one CTA, in order."""
+    return [(tr[cta, g, k, 0].item(), tr[cta, g, k, DRAIN].item()) for k in range(TILES) if valid[cta, g, k]]
+
+
 def _busy_fractions(tr: torch.Tensor, valid: torch.Tensor, cta: int) -> tuple:
     """Cycles of one CTA with both, one or neither group between tile start and drain, and its span."""
-    edges = sorted([(tr[cta, g, k, 0].item(), 1) for g in range(2) for k in range(TILES) if valid[cta, g, k]] +
-                   [(tr[cta, g, k, DRAIN].item(), -1) for g in range(2) for k in range(TILES) if valid[cta, g, k]])
+    edges = sorted(edge for g in range(2) for start, drain in _chunk_loops(tr, valid, cta, g)
+                   for edge in ((start, 1), (drain, -1)))
     start = tr[cta, :, 0, KERNEL_START].min().item()
     end = max(tr[cta, g, valid[cta, g], EPILOGUE_END].max().item() for g in range(2) if valid[cta, g].any())
     level, last, spent = 0, start, [0.0, 0.0, 0.0]
@@ -151,6 +156,7 @@ def _busy_fractions(tr: torch.Tensor, valid: torch.Tensor, cta: int) -> tuple:
 
 
 def analyse(tr: torch.Tensor) -> None:
+    """Print where a group tile's cycles go, how often the groups issue together, and chunk periods."""
     tr = tr.double()
     valid = tr[..., 0] != 0
     med = lambda v: round(v[valid].median().item())
@@ -171,8 +177,7 @@ def analyse(tr: torch.Tensor) -> None:
     periods = {True: [], False: []}
     for cta in range(tr.shape[0]):
         for g in range(2):
-            other = [(tr[cta, 1 - g, k, 0].item(), tr[cta, 1 - g, k, DRAIN].item())
-                     for k in range(TILES) if valid[cta, 1 - g, k]]
+            other = _chunk_loops(tr, valid, cta, 1 - g)
             starts = [a for a, _ in other]
             for k in range(TILES):
                 if not valid[cta, g, k]:
