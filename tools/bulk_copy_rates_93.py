@@ -64,8 +64,9 @@ __global__ void __launch_bounds__(128, 1) bulk_kernel(const char* src, int64_t s
 void run(torch::Tensor src, bool walk, int bytes, int per_batch, int batches, int issuers, torch::Tensor out) {
   const int ctas = (int)out.size(0);
   C10_CUDA_CHECK(cudaFuncSetAttribute(bulk_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, BUF));
-  bulk_kernel<<<ctas, 128, BUF>>>(static_cast<const char*>(src.data_ptr()), src.numel() / ctas / 128 * 128, walk, bytes, per_batch,
-                                  batches, issuers, out.data_ptr<int64_t>());
+  const int64_t per_cta = src.numel() / ctas / 128 * 128;   // bulk-copy sources must be 16-byte aligned
+  bulk_kernel<<<ctas, 128, BUF>>>(static_cast<const char*>(src.data_ptr()), per_cta, walk, bytes, per_batch, batches,
+                                  issuers, out.data_ptr<int64_t>());
   C10_CUDA_KERNEL_LAUNCH_CHECK();
 }
 """
