@@ -72,6 +72,15 @@ void run(torch::Tensor src, bool walk, int bytes, int per_batch, int batches, in
 """
 
 
+def cycles_per_copy(mod, src, out, walk, bytes_, per_batch, batches, issuers):
+    """(issue cycles per copy per issuing warp, cycles per landed copy), medians over the CTAs of `out`."""
+    mod.run(src, False, bytes_, per_batch, 4, issuers, out)   # warm-up (its own lines, but CTA 0's)
+    mod.run(src, walk, bytes_, per_batch, batches, issuers, out)
+    torch.cuda.synchronize()
+    issue, landed = (out.double() / (batches * per_batch)).median(dim=0).values.tolist()
+    return issue * issuers, landed
+
+
 def main():
     mod = load_inline("ct93_bulk_copy_rates", cpp_sources="void run(torch::Tensor, bool, int, int, int, int, torch::Tensor);",
                       cuda_sources=CUDA_SRC, functions=["run"],
@@ -87,22 +96,16 @@ def main():
             if source == "dram" and batches * per_batch * bytes_ * ctas > src.numel():
                 continue
             for issuers in (1, 2, 4):
-                mod.run(src, False, bytes_, per_batch, 4, issuers, out)   # warm-up (its own lines, but CTA 0's)
-                mod.run(src, source == "dram", bytes_, per_batch, batches, issuers, out)
-                torch.cuda.synchronize()
-                issue, landed = (out.double() / (batches * per_batch)).median(dim=0).values.tolist()
+                issue, landed = cycles_per_copy(mod, src, out, source == "dram", bytes_, per_batch, batches, issuers)
                 print(f"{source:4s} {bytes_:6d} B x {per_batch:2d} per batch, {issuers} issuing warps: "
-                      f"issue {issue * issuers:7.1f} cycles per copy per issuer, landed {landed:7.1f} per copy "
+                      f"issue {issue:7.1f} cycles per copy per issuer, landed {landed:7.1f} per copy "
                       f"({bytes_ / landed:5.1f} B/cycle)", flush=True)
     # one SM alone: is the per-SM rate the SM's own (copy engine, shared-memory writes) or the shared fabric's?
     alone = torch.zeros(1, 2, dtype=torch.int64, device="cuda")
     for source in ("l2", "dram"):
         for issuers in (1, 2):
-            mod.run(src, False, 3104, 16, 4, issuers, alone)
-            mod.run(src, source == "dram", 3104, 16, batches, issuers, alone)
-            torch.cuda.synchronize()
-            issue, landed = (alone.double() / (batches * 16)).squeeze(0).tolist()
-            print(f"one SM alone, {source:4s} 3104 B x 16, {issuers} issuing warps: issue {issue * issuers:7.1f}, "
+            issue, landed = cycles_per_copy(mod, src, alone, source == "dram", 3104, 16, batches, issuers)
+            print(f"one SM alone, {source:4s} 3104 B x 16, {issuers} issuing warps: issue {issue:7.1f}, "
                   f"landed {landed:7.1f} per copy ({3104 / landed:5.1f} B/cycle)", flush=True)
 
 
