@@ -188,6 +188,16 @@ def test_reported_time_far_below_the_referee_is_flagged(evaluation, device, repo
     assert math.isnan(result.speedup_eager) == flagged
 
 
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_window_within_the_pacing_overhead_leaves_referee_time_unresolved(evaluation, device):
+    """A window median below the pacing overhead (0.2 ms) is no negative time: `referee_ms` stays NaN."""
+    evaluation.settings.device = device
+    baseline = {"eager": {"median": 1.4}, "workload": asdict(WORK), "ceilings": asdict(CEILINGS)}
+    result = _decided(evaluation, 0.1, baseline, referee_ms=-0.05)
+    assert math.isnan(result.referee_ms) and result.status == "ok" and not result.flags
+    assert "time unresolved by the referee's clock: its median window (0.1500 ms)" in result.message
+
+
 def test_cpp_only_candidate_is_cpu_only(evaluation):
     assert Candidate("cpp_cpu", SOLUTIONS / "cpp_cpu.py").cpu_only
     assert not Candidate("pytorch_reference", SOLUTIONS / "pytorch_reference.py").cpu_only
