@@ -27,8 +27,10 @@ LOG_CHARS = 20000
 # overhead, before it is flagged (a fraction of the referee's time or ms, whichever is larger): the
 # spread of that overhead between processes. Honest runs of problem 93 on an H200 left out -0.16 to
 # +0.05 ms (kernelbench-v0, 0.08 ms calls) and +0.005 to +0.02 ms (kernelbench-v0.1). On the CPU a
-# candidate's own threads slow the harness's work in its process, so only gross understatements count.
-REFEREE_SLACK = {"cuda": (0.15, 0.2), "cpu": (0.5, 0.2)}
+# candidate's own threads slow the harness's work in its process, and on a loaded machine (CI) the whole
+# window of a ~0.2 ms call fell 0.23 ms below the overhead the baseline measured, so only gross
+# understatements count.
+REFEREE_SLACK = {"cuda": (0.15, 0.2), "cpu": (0.5, 1.0)}
 
 
 @dataclass
