@@ -312,6 +312,8 @@ def malformed_run_payload(run: dict, timing_trials: int) -> str:
         return "measurement fields are not numbers"
     if len(measurement.times) != timing_trials or not all(type(t) in (int, float) for t in measurement.times):
         return f"measurement times are not {timing_trials} numbers"
+    if not all(math.isfinite(v) and v >= 0 for v in numbers + measurement.times):
+        return "measurement has a negative or non-finite time"
     return ""
 
 

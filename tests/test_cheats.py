@@ -13,7 +13,7 @@ import torch
 from conftest import PROBLEM, REPO
 from harness import roofline, worker
 from harness.candidate import Candidate
-from harness.evaluate import ProblemEvaluation, Settings
+from harness.evaluate import ProblemEvaluation, Settings, malformed_run_payload
 from harness.leaderboard_view import ranked, row_is_valid
 from harness.problem import find_problem
 from harness.record import Result
@@ -157,6 +157,17 @@ def test_flagged_against_the_floor_not_a_speedup_factor(evaluation, median_ms, s
     assert (result.status, result.flags) == (status, flags)
     assert "not checked against the floor" not in result.message
     assert result.speedup_eager == pytest.approx(14.0) if status == "ok" else math.isnan(result.speedup_eager)
+
+
+@pytest.mark.parametrize("field, value", [("median", -0.5), ("host_median", math.nan), ("empty_call_ms", -1.0),
+                                          ("times", [0.1, 0.1, -0.1, 0.1, 0.1]), ("max", math.inf)])
+def test_run_payload_with_a_negative_or_non_finite_time_is_malformed(field, value):
+    """A timer cannot read below zero or run forever: such a payload is forged, not measured."""
+    measurement = asdict(Measurement.from_times([0.1] * 5, [0.1] * 5))
+    run = {"torch_patched": [], "inputs_modified": [], "measurement": measurement}
+    assert malformed_run_payload(run, 5) == ""
+    measurement[field] = value
+    assert malformed_run_payload(run, 5) == "measurement has a negative or non-finite time"
 
 
 @pytest.mark.parametrize("baseline, reason", [
