@@ -1079,8 +1079,9 @@ struct TileSchedule {
 // retirement and the next chunk's issue, and a runtime division there kept the leader (and with
 // it the group's next wgmmas) busy for hundreds of cycles per chunk (perf log v36).
 // issue() is called by one thread of the group; the stage mbarrier expects that one arrival.
-// NST: the stage count as a constant, or 0 for p.nstages.
-template <typename Schedule, int NST>
+// NST: the stage count as a constant, or 0 for p.nstages. TMA: the kernel's type may take TMA refills (16-bit
+// types only, so the 32-bit kernels keep their code unchanged).
+template <typename Schedule, int NST, bool TMA>
 struct SsPipe {
   const Params& p;
   uint32_t stages, bars;   // this group's stages and mbarriers (shared-memory addresses)
@@ -1098,7 +1099,7 @@ struct SsPipe {
     // xg row of GEMM row m is m + halo, so the tile's first A row (m0 - halo) is row m0
     const uint4* src = p.xg + (int64_t)c * quads * p.xg_rows + (int64_t)sched.tile(p, k) * BM;
     mbar_arrive_expect_tx(bar, (uint32_t)p.stage_bytes);
-    if (p.tma) {
+    if (TMA && p.tma) {
       tma_copy_3d(stage, &p.xgmap, sched.tile(p, k) * (BM / 16), c * quads, bar);
       return;
     }
@@ -1278,7 +1279,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   const int blocks = p.CIC / KB_CI;   // k-blocks of channels per chunk
   const uint32_t slab = p.npos * 16;
   const uint32_t b_smem = smem_u32(smem);
-  const SsPipe<Schedule, ss_max_stages(MODE, BNT) == SS_MIN_STAGES ? SS_MIN_STAGES : 0> pipe{
+  const SsPipe<Schedule, ss_max_stages(MODE, BNT) == SS_MIN_STAGES ? SS_MIN_STAGES : 0, sizeof(T) == 2> pipe{
       p, smem_u32(Abase) + (uint32_t)(g * p.nstages * p.stage_bytes), smem_u32(Abase - MBAR_BYTES) + 8 * SS_MAX_STAGES * g,
       sched, nitems, p.CIC / QE};
   // this thread's A-fragment rows (register-A layout: rows lg and lg + 8 of the warp's 16 in
@@ -1647,8 +1648,8 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   // ---- one workspace: the repacked weights (tiny), then on the SS path the channels-last x ----
   const int total_lanes = p.nsl * p.bblocks * p.bn * 2;   // uint4 of packed B
   const int quads = use_ss ? p.CIC / (16 / esz) * p.nchunk : 0;
-  // the last tile's stage reads rows up to (ntiles - 1) * BM + npos; whole TMA box rows
-  p.xg_rows = use_ss ? round_up(p.Mtot + p.npos, 16) : 0;
+  // the last tile's stage reads rows up to (ntiles - 1) * BM + npos; TMA refills read whole box rows
+  p.xg_rows = !use_ss ? 0 : use_tma_refill(esz) ? round_up(p.Mtot + p.npos, 16) : p.Mtot + p.npos;
   auto work = torch::empty({((int64_t)total_lanes + (int64_t)quads * p.xg_rows) * 4}, x.options().dtype(torch::kInt32));
   uint4* bpack = reinterpret_cast<uint4*>(work.data_ptr());
   p.bpack = bpack;
@@ -1759,7 +1760,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v47b",
+            name="ct93_fused_implicit_gemm_v47c",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
