@@ -27,8 +27,10 @@ LOG_CHARS = 20000
 # overhead, before it is flagged (a fraction of the referee's time or ms, whichever is larger): the
 # spread of that overhead between processes. Honest runs of problem 93 on an H200 left out -0.16 to
 # +0.05 ms (kernelbench-v0, 0.08 ms calls) and +0.005 to +0.02 ms (kernelbench-v0.1). On the CPU a
-# candidate's own threads slow the harness's work in its process, so only gross understatements count.
-REFEREE_SLACK = {"cuda": (0.15, 0.2), "cpu": (0.5, 0.2)}
+# candidate's own threads slow the harness's work in its process, and on a loaded machine (CI) the whole
+# window of a ~0.2 ms call fell 0.23 ms below the overhead the baseline measured, so only gross
+# understatements count.
+REFEREE_SLACK = {"cuda": (0.15, 0.2), "cpu": (0.5, 1.0)}
 
 
 @dataclass
@@ -224,8 +226,8 @@ class ProblemEvaluation:
     def _check_against_referee(self, result: Result, measurement: Measurement, timed_calls: list,
                                baseline: dict) -> str:
         """Set `referee_ms` (the referee's median window less the pacing overhead eager showed in the
-        baseline) and flag `timing_mismatch` when the candidate's reported times leave out too much of
-        the referee's windows, call by call; the message."""
+        baseline; NaN when the window does not exceed that overhead) and flag `timing_mismatch` when the
+        candidate's reported times leave out too much of the referee's windows, call by call; the message."""
         window_median = statistics.median(call.window_ms for call in timed_calls[-len(measurement.times):])
         result.detail["referee"] = {"window_median_ms": window_median,
                                     "pacing_overhead_ms": baseline.get("pacing_overhead_ms"),
@@ -233,12 +235,18 @@ class ProblemEvaluation:
         if "pacing_overhead_ms" not in baseline:
             return "time not checked against the referee's clock: the baseline has no pacing overhead"
         overhead = baseline["pacing_overhead_ms"]
-        result.referee_ms = window_median - overhead
         unreported = beyond_reported_ms(timed_calls, measurement.times) - overhead
         result.detail["referee"]["unreported_ms"] = unreported
         fraction, slack_ms = REFEREE_SLACK[self.settings.device]
-        if unreported <= max(fraction * result.referee_ms, slack_ms):
-            return ""
+        if window_median > overhead:
+            result.referee_ms = window_median - overhead
+            allowed_ms = max(fraction * result.referee_ms, slack_ms)
+        else:   # calls shorter than the overhead's spread between processes: no time to give
+            allowed_ms = slack_ms
+        if unreported <= allowed_ms:
+            return "" if window_median > overhead else (
+                f"time unresolved by the referee's clock: its median window ({window_median:.4f} ms) does not "
+                f"exceed the pacing overhead the baseline measured ({overhead:.4f} ms)")
         if "timing_mismatch" not in result.flags:
             result.flags.append("timing_mismatch")
         return (f"the candidate's process reported {measurement.median:.4f} ms per call; the referee's clock "

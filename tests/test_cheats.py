@@ -174,11 +174,11 @@ def test_a_time_the_floor_cannot_check_says_so(evaluation, baseline, reason):
 
 
 @pytest.mark.parametrize("device, reported_ms, referee_ms, flagged", [
-    ("cpu", 0.55, 1.0, False), ("cpu", 0.45, 1.0, True), ("cpu", 0.2, 0.34, False), ("cpu", 0.1, 0.34, True),
+    ("cpu", 1.55, 3.0, False), ("cpu", 1.45, 3.0, True), ("cpu", 0.25, 1.2, False), ("cpu", 0.15, 1.2, True),
     ("cpu", 0.1, 20.0, True), ("cuda", 1.75, 2.0, False), ("cuda", 1.65, 2.0, True), ("cuda", 0.45, 0.64, False),
     ("cuda", 0.43, 0.64, True)])
 def test_reported_time_far_below_the_referee_is_flagged(evaluation, device, reported_ms, referee_ms, flagged):
-    """Unreported time allowed per call: the larger of 50% of the referee's time and 0.2 ms on the CPU,
+    """Unreported time allowed per call: the larger of 50% of the referee's time and 1 ms on the CPU,
     of 15% and 0.2 ms on CUDA."""
     evaluation.settings.device = device
     baseline = {"eager": {"median": 1.4}, "workload": asdict(WORK), "ceilings": asdict(CEILINGS)}
@@ -186,6 +186,16 @@ def test_reported_time_far_below_the_referee_is_flagged(evaluation, device, repo
     assert result.referee_ms == pytest.approx(referee_ms)
     assert ("timing_mismatch" in result.flags) == flagged and ("referee's clock" in result.message) == flagged
     assert math.isnan(result.speedup_eager) == flagged
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_window_within_the_pacing_overhead_leaves_referee_time_unresolved(evaluation, device):
+    """A window median below the pacing overhead (0.2 ms) is no negative time: `referee_ms` stays NaN."""
+    evaluation.settings.device = device
+    baseline = {"eager": {"median": 1.4}, "workload": asdict(WORK), "ceilings": asdict(CEILINGS)}
+    result = _decided(evaluation, 0.1, baseline, referee_ms=-0.05)
+    assert math.isnan(result.referee_ms) and result.status == "ok" and not result.flags
+    assert "time unresolved by the referee's clock: its median window (0.1500 ms)" in result.message
 
 
 def test_cpp_only_candidate_is_cpu_only(evaluation):

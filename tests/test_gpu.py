@@ -38,7 +38,8 @@ def test_cuda_candidate(evaluation, name, status, flag):
     if flag:
         assert flag in result.flags, result.message
     elif status == "ok":   # an honest candidate: the referee's clock agrees with the times it reported
-        assert result.referee_ms > 0 and "timing_mismatch" not in result.flags, result.message
+        assert "timing_mismatch" not in result.flags, result.message
+        assert result.referee_ms > 0 or "time unresolved by the referee's clock" in result.message
     if name == "unwritten_output":
         assert "NaN" in result.message
 

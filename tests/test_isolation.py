@@ -73,7 +73,9 @@ def test_good_candidate_record_has_detail(evaluation):
     assert names[7:] == [f"timed call {call + 1}/6" for call in kept] and len(names) == 7 + len(kept)
     assert detail["verdict"]["degenerate_get_inputs"] and not result.degenerate
     assert detail["measurement"]["n"] == 5 and result.median_ms > 0 and result.speedup_eager > 0
-    assert result.referee_ms > 0 and "timing_mismatch" not in result.flags
+    # a 0.2 ms call on a loaded CPU can fall within the pacing overhead's spread: then the row says so
+    assert result.referee_ms > 0 or "time unresolved by the referee's clock" in result.message
+    assert "timing_mismatch" not in result.flags
     assert result.max_abs_err <= 1e-4
 
 
