@@ -240,13 +240,13 @@ class ProblemEvaluation:
         fraction, slack_ms = REFEREE_SLACK[self.settings.device]
         if window_median > overhead:
             result.referee_ms = window_median - overhead
-            allowed_ms = max(fraction * result.referee_ms, slack_ms)
+            allowed_ms, note = max(fraction * result.referee_ms, slack_ms), ""
         else:   # calls shorter than the overhead's spread between processes: no time to give
             allowed_ms = slack_ms
+            note = (f"time unresolved by the referee's clock: its median window ({window_median:.4f} ms) does not "
+                    f"exceed the pacing overhead the baseline measured ({overhead:.4f} ms)")
         if unreported <= allowed_ms:
-            return "" if window_median > overhead else (
-                f"time unresolved by the referee's clock: its median window ({window_median:.4f} ms) does not "
-                f"exceed the pacing overhead the baseline measured ({overhead:.4f} ms)")
+            return note
         if "timing_mismatch" not in result.flags:
             result.flags.append("timing_mismatch")
         return (f"the candidate's process reported {measurement.median:.4f} ms per call; the referee's clock "
