@@ -37,6 +37,8 @@ _CUDA_SRC = r"""
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <stdint.h>
+#include <cuda.h>
+#include <cudaTypedefs.h>
 
 #include <mutex>
 #include <set>
@@ -145,6 +147,8 @@ struct Params {
   FastDiv fleft;
   int nstages;          // SS path: A stages per group (fnstages divides by it)
   FastDiv fnstages;
+  int tma;              // SS path: each A refill is one TMA tensor copy through xgmap (else a bulk copy per slab)
+  CUtensorMap xgmap;    // SS path, tma: xg as 32-bit words (64, xg_rows / 16, slabs), box (64, npos / 16, CIC / QE)
 };
 
 // Per-column epilogue info for the CTA's N-slice.
@@ -329,6 +333,11 @@ __device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
   asm volatile("{\n.reg .pred done;\nWAIT_%=:\n"
                "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
                "@!done bra WAIT_%=;\n}\n" ::"r"(bar), "r"(parity) : "memory");
+}
+__device__ __forceinline__ void tma_copy_3d(uint32_t dst, const CUtensorMap* map, int c1, int c2, uint32_t bar) {
+  asm volatile("cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"
+               " [%0], [%1, {%2, %3, %4}], [%5];"
+               ::"r"(dst), "l"(reinterpret_cast<uint64_t>(map)), "r"(0), "r"(c1), "r"(c2), "r"(bar) : "memory");
 }
 __device__ __forceinline__ void bulk_copy_g2s(uint32_t dst, const void* src, uint32_t bytes, uint32_t bar) {
   asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];"
@@ -1064,13 +1073,15 @@ struct TileSchedule {
 };
 
 // The A pipeline of one warp group: item q = (the group's tile k, chunk c of CIC channels) goes to
-// stage q % nstages as CIC / QE bulk copies, one per quad slab (npos rows = npos * 16 bytes).
+// stage q % nstages: CIC / QE quad slabs of npos rows (npos * 16 bytes), either as one TMA tensor copy (p.tma)
+// or as one bulk copy per slab.
 // Callers count k and c instead of dividing q by nchunk: the refill sits between a chunk's
 // retirement and the next chunk's issue, and a runtime division there kept the leader (and with
 // it the group's next wgmmas) busy for hundreds of cycles per chunk (perf log v36).
 // issue() is called by one thread of the group; the stage mbarrier expects that one arrival.
-// NST: the stage count as a constant, or 0 for p.nstages.
-template <typename Schedule, int NST>
+// NST: the stage count as a constant, or 0 for p.nstages. TMA: the kernel's type may take TMA refills (16-bit
+// types only, so the 32-bit kernels keep their code unchanged).
+template <typename Schedule, int NST, bool TMA>
 struct SsPipe {
   const Params& p;
   uint32_t stages, bars;   // this group's stages and mbarriers (shared-memory addresses)
@@ -1088,6 +1099,10 @@ struct SsPipe {
     // xg row of GEMM row m is m + halo, so the tile's first A row (m0 - halo) is row m0
     const uint4* src = p.xg + (int64_t)c * quads * p.xg_rows + (int64_t)sched.tile(p, k) * BM;
     mbar_arrive_expect_tx(bar, (uint32_t)p.stage_bytes);
+    if (TMA && p.tma) {
+      tma_copy_3d(stage, &p.xgmap, sched.tile(p, k) * (BM / 16), c * quads, bar);
+      return;
+    }
     for (int j = 0; j < quads; ++j) bulk_copy_g2s(stage + j * slab, src + (int64_t)j * p.xg_rows, slab, bar);
   }
   __device__ __forceinline__ void wait(int q) const { mbar_wait(bars + 8 * slot(q), lap(q) & 1); }
@@ -1264,7 +1279,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   const int blocks = p.CIC / KB_CI;   // k-blocks of channels per chunk
   const uint32_t slab = p.npos * 16;
   const uint32_t b_smem = smem_u32(smem);
-  const SsPipe<Schedule, ss_max_stages(MODE, BNT) == SS_MIN_STAGES ? SS_MIN_STAGES : 0> pipe{
+  const SsPipe<Schedule, ss_max_stages(MODE, BNT) == SS_MIN_STAGES ? SS_MIN_STAGES : 0, sizeof(T) == 2> pipe{
       p, smem_u32(Abase) + (uint32_t)(g * p.nstages * p.stage_bytes), smem_u32(Abase - MBAR_BYTES) + 8 * SS_MAX_STAGES * g,
       sched, nitems, p.CIC / QE};
   // this thread's A-fragment rows (register-A layout: rows lg and lg + 8 of the warp's 16 in
@@ -1414,6 +1429,48 @@ __global__ void ct93_direct_kernel(const T* __restrict__ x, const T* __restrict_
 
 static int round_up(int v, int m) { return (v + m - 1) / m * m; }
 
+// The SS kernel's A refill as one TMA tensor copy instead of one bulk copy per quad slab: used for 16-bit
+// types, whose chunks are 4 slabs (bf16 on kernelbench-v0.1: 6.6 us faster). For TF32's 2 slabs it measured
+// 4.6 us slower, and with 16-byte box rows (one per xg row) 0.09 ms slower: the box rows are 256 bytes here,
+// 16 xg rows each, so a slab is padded to whole box rows (perf log v47).
+static bool use_tma_refill(int esz) { return esz == 2; }
+static int stage_rows(int rows, int esz) { return use_tma_refill(esz) ? round_up(rows, 16) : rows; }
+
+// xg as a TMA tensor of 32-bit words: 256-byte rows (64 words = 16 xg rows), xg_rows / 16 of them per slab,
+// `slabs` slabs; the box is one stage (64, npos / 16, quads). The encoded map is kept for the next call with
+// the same workspace address and geometry (the caching allocator returns the same block), so the driver
+// call is not on every call's host path.
+static bool encode_xg_map(Params& p, int slabs, int quads) {
+  static const PFN_cuTensorMapEncodeTiled_v12000 encode = [] {
+    void* fn = nullptr;
+    cudaDriverEntryPointQueryResult q;
+    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &fn, 12000, cudaEnableDefault, &q) != cudaSuccess ||
+        q != cudaDriverEntryPointSuccess)
+      fn = nullptr;
+    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(fn);
+  }();
+  if (!encode || p.npos % 16 != 0 || p.xg_rows % 16 != 0 || p.npos / 16 > 256 || quads > 256) return false;
+  static std::mutex mu;
+  static std::tuple<const void*, int, int, int, int> key;
+  static CUtensorMap map;
+  static bool valid = false;
+  std::lock_guard<std::mutex> lock(mu);
+  const auto want = std::make_tuple(static_cast<const void*>(p.xg), p.xg_rows, slabs, p.npos, quads);
+  if (!valid || key != want) {
+    const cuuint64_t dims[3] = {64, (cuuint64_t)p.xg_rows / 16, (cuuint64_t)slabs};
+    const cuuint64_t strides[2] = {256, (cuuint64_t)p.xg_rows * 16};
+    const cuuint32_t box[3] = {64, (cuuint32_t)p.npos / 16, (cuuint32_t)quads};
+    const cuuint32_t elem_strides[3] = {1, 1, 1};
+    key = want;
+    valid = encode(&map, CU_TENSOR_MAP_DATA_TYPE_UINT32, 3, const_cast<uint4*>(p.xg), dims, strides, box, elem_strides,
+                   CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE, CU_TENSOR_MAP_L2_PROMOTION_L2_128B,
+                   CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+    if (!valid) return false;
+  }
+  p.xgmap = map;
+  return true;
+}
+
 // Sets a kernel attribute once per kernel and device (the driver call costs microseconds, which
 // count on small problems).
 static void set_attribute_once(const void* kernel, int dev, cudaFuncAttribute attr, int value) {
@@ -1518,19 +1575,20 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     const int halo = (p.T - 1) * (p.Wq + 1);
     const int ss_bn = (MODE == F32X3 || (Cout * S * S <= 64 && p.T == 2)) ? 64 : BN;
     const int parts = MODE == F32X3 ? 2 : 1;
-    if ((MODE != F32X3 || p.T == 2) && Mtot64 + halo + BM < (int64_t)INT32_MAX) {
+    if ((MODE != F32X3 || p.T == 2) && Mtot64 + halo + BM + 32 < (int64_t)INT32_MAX) {
       for (int ctas = ss_ctas_per_sm(MODE, ss_bn); ctas >= 1 && !fast; --ctas) {
         const int budget = std::min(max_smem, (int)(prop->sharedMemPerMultiprocessor / ctas -
                                                     prop->reservedSharedMemPerBlock));
         for (int cic = MODE == F32X3 ? KB_CI : 2 * KB_CI; cic >= KB_CI && !fast; cic -= KB_CI) {
           const int cinp = round_up(Cin, cic), nkb = cinp / KB_CI * p.T * p.T;
-          const int stage = cic / vpe * (BM + halo) * 16;
+          const int npos = stage_rows(BM + halo, esz);
+          const int stage = cic / vpe * npos * 16;
           const int64_t fixed = (int64_t)parts * nkb * ss_bn * 32 + ss_bn * (int64_t)sizeof(ColInfo) + MBAR_BYTES;
           const int64_t nst = std::min<int64_t>(ss_max_stages(MODE, ss_bn), (budget - fixed) / ((int64_t)GROUPS * stage));
           if (nst >= SS_MIN_STAGES) {
             p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
             p.nstages = (int)nst; p.fnstages = FastDiv(p.nstages);
-            p.stage_bytes = stage; p.halo = halo; p.npos = BM + halo; smem_total = (int)(fixed + GROUPS * nst * stage);
+            p.stage_bytes = stage; p.halo = halo; p.npos = npos; smem_total = (int)(fixed + GROUPS * nst * stage);
             p.bn = ss_bn; p.bblocks = parts * nkb; ctas_per_sm = ctas;
             fast = use_ss = true;
           }
@@ -1590,11 +1648,13 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   // ---- one workspace: the repacked weights (tiny), then on the SS path the channels-last x ----
   const int total_lanes = p.nsl * p.bblocks * p.bn * 2;   // uint4 of packed B
   const int quads = use_ss ? p.CIC / (16 / esz) * p.nchunk : 0;
-  p.xg_rows = use_ss ? p.Mtot + p.halo + BM : 0;   // the last tile's stage reads rows up to ntiles * BM + halo
+  // the last tile's stage reads rows up to (ntiles - 1) * BM + npos; TMA refills read whole box rows
+  p.xg_rows = !use_ss ? 0 : use_tma_refill(esz) ? round_up(p.Mtot + p.npos, 16) : p.Mtot + p.npos;
   auto work = torch::empty({((int64_t)total_lanes + (int64_t)quads * p.xg_rows) * 4}, x.options().dtype(torch::kInt32));
   uint4* bpack = reinterpret_cast<uint4*>(work.data_ptr());
   p.bpack = bpack;
   p.xg = bpack + total_lanes;
+  p.tma = use_ss && use_tma_refill(esz) && encode_xg_map(p, quads, p.CIC / (16 / esz)) ? 1 : 0;
   if (use_ss) {
     const int row_blocks = (p.xg_rows + PREP_THREADS - 1) / PREP_THREADS, pre_blocks = row_blocks * quads;
     prefer_max_smem_carveout(reinterpret_cast<const void*>(prep_wgmma_kernel<MODE>), dev);
@@ -1700,7 +1760,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v40t",
+            name="ct93_fused_implicit_gemm_v47c",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
