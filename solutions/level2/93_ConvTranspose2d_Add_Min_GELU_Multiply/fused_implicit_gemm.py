@@ -255,6 +255,15 @@ __device__ __forceinline__ void cta_bar() { asm volatile("bar.sync 0, %0;" ::"n"
 __device__ __forceinline__ void group_bar(int id) {
   asm volatile("bar.sync %0, %1;" ::"r"(id), "r"(GROUP_THREADS) : "memory");
 }
+// Half turns between the SS kernel's two groups: group g opens a tile at barrier TURN_BAR + g, which the other
+// group releases (bar.arrive, 2 x GROUP_THREADS threads per phase) once it has issued half of its own tile's chunks.
+constexpr int TURN_BAR = 3;
+__device__ __forceinline__ void turn_wait(int g) {
+  asm volatile("bar.sync %0, %1;" ::"r"(TURN_BAR + g), "n"(2 * GROUP_THREADS) : "memory");
+}
+__device__ __forceinline__ void turn_pass(int g) {
+  asm volatile("bar.arrive %0, %1;" ::"r"(TURN_BAR + 1 - g), "n"(2 * GROUP_THREADS) : "memory");
+}
 __device__ __forceinline__ uint32_t smem_u32(const void* p) {
   return (uint32_t)__cvta_generic_to_shared(p);
 }
@@ -1260,6 +1269,16 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
 
   const bool leader = tid % GROUP_THREADS == 0;
   const int bar_id = 1 + g;
+  // Free-running groups fall into step: both issue, then both run their epilogues (clock64 traces: neither
+  // group in its chunk loop 15-19% of the time). Full turns (a tile opens after the other group's last chunk)
+  // serialize the chunk loops, and one group alone issues at about half the tensor rate (perf log v44p, v45w
+  // trace). Passing the turn halfway through a tile keeps the groups half a chunk loop apart, so one group's
+  // epilogue overlaps the other's products while the loops still share the tensor cores (TF32 on
+  // kernelbench-v0.1 34 us faster, bf16 unchanged; perf log "half turns"). Measured only on the 128-column
+  // kernels, so the 64-column ones (small problems, two CTAs per SM) keep free-running groups.
+  constexpr bool TURNS = !SPLIT && BNT == 128;
+  const int other_count = TURNS ? Schedule(p, 1 - g).count : 0;
+  const int turn_chunk = (p.nchunk * 2 + 3) / 4 - 1;   // ceil(nchunk / 2) - 1: the chunk after whose issue the turn passes
   const int nitems = sched.count * p.nchunk;
   // Both groups of an extra CTA pass every slice boundary of its run here, in order, whether or
   // not they have a tile after it: the first barrier waits until neither group reads the old
@@ -1295,6 +1314,9 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   for (int q0 = 0, k = 0; q0 < nitems; q0 += p.nchunk, ++k) {
     const int m0 = sched.tile(p, k) * BM;
     if (sched.extra) switch_slice(sched.slice(p, k));
+    if constexpr (TURNS) {
+      if (g == 1 || k > 0) turn_wait(g);   // group 0 opens the first tile
+    }
     if constexpr (SPLIT) {   // two products start each tile's accumulators: zero them instead
 #pragma unroll
       for (int mb = 0; mb < WG_MB; ++mb)
@@ -1377,6 +1399,10 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
           for (int cb = 0; cb < blocks; ++cb) kblock_mma(cb);
           wgmma_commit();
         }
+      }
+      // Passed only where the other group has a tile to open with it, so every pass is waited for.
+      if constexpr (TURNS) {
+        if (chunk == turn_chunk && (g == 0 ? k : k + 1) < other_count) turn_pass(g);
       }
       if (IN_FLIGHT == 1 || in_flight == 1) wgmma_wait<1>();
       else wgmma_wait<2>();
@@ -1760,7 +1786,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v47c",
+            name="ct93_fused_implicit_gemm_v48h",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
