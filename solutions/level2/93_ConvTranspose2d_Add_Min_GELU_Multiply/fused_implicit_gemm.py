@@ -1271,14 +1271,15 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   const int bar_id = 1 + g;
   // Free-running groups fall into step: both issue, then both run their epilogues (clock64 traces: neither
   // group in its chunk loop 15-19% of the time). Full turns (a tile opens after the other group's last chunk)
-  // serialize the chunk loops, and one group alone issues at about half the tensor rate (perf log v44p, v45w
-  // trace). Passing the turn halfway through a tile keeps the groups half a chunk loop apart, so one group's
-  // epilogue overlaps the other's products while the loops still share the tensor cores (TF32 on
-  // kernelbench-v0.1 34 us faster, bf16 unchanged; perf log "half turns"). Measured only on the 128-column
-  // kernels, so the 64-column ones (small problems, two CTAs per SM) keep free-running groups.
+  // serialize the chunk loops, and in TF32 one group alone issues at about half the tensor rate (perf log v44p,
+  // v45w trace). Passing the turn partway through a tile, after three quarters of its chunks, keeps the groups
+  // apart, so one group's epilogue overlaps the other's products while the loops still share the tensor cores
+  // (kernelbench-v0.1 against free-running groups: TF32 35 us faster; bf16, whose two chunks make this a full
+  // turn, 18 us; perf log "half turns", "turn points"). The 64-column kernels (small problems, two CTAs per SM)
+  // measured 1.5 us slower with turns, so they keep free-running groups.
   constexpr bool TURNS = !SPLIT && BNT == 128;
   const int other_count = TURNS ? Schedule(p, 1 - g).count : 0;
-  const int turn_chunk = (p.nchunk * 2 + 3) / 4 - 1;   // ceil(nchunk / 2) - 1: the chunk after whose issue the turn passes
+  const int turn_chunk = (p.nchunk * 3 + 3) / 4 - 1;   // ceil(3 nchunk / 4) - 1: the chunk after whose issue the turn passes
   const int nitems = sched.count * p.nchunk;
   // Both groups of an extra CTA pass every slice boundary of its run here, in order, whether or
   // not they have a tile after it: the first barrier waits until neither group reads the old
@@ -1786,7 +1787,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v48h",
+            name="ct93_fused_implicit_gemm_v49q",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
