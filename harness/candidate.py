@@ -4,11 +4,14 @@ Nothing here imports candidate code: the worker does, in its own process.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import shutil
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +113,29 @@ def compile_env(candidate: Candidate, cache_dir: Path, gpu_present: bool, arch_l
         env["TORCH_CUDA_ARCH_LIST"] = HOPPER_ARCH
     env["TORCH_EXTENSIONS_DIR"] = str(cache_dir / candidate.build_hash(env))
     return env
+
+
+@contextlib.contextmanager
+def exclusive_build(build_dir: Path, timeout_s: float):
+    """Holds `build_dir`'s harness lock for a build, yielding True, or yields False if another harness process
+    held it for all of `timeout_s`. The kernel drops the lock when its holder dies. While it is held, no other
+    harness build of this directory runs, so the `lock` batons that torch's extension builder leaves behind
+    when a build is killed (which make every later build of that extension wait forever) are removed."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout_s
+    with open(build_dir / ".harness-build.lock", "w") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.2)
+        for baton in build_dir.glob("*/lock"):
+            baton.unlink(missing_ok=True)
+        yield True
 
 
 def _cuda_home() -> str | None:

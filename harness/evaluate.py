@@ -7,13 +7,14 @@ import math
 import shutil
 import statistics
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 
 from . import ROOT, roofline
-from .candidate import Candidate, compile_env
+from .candidate import Candidate, compile_env, exclusive_build
 from .export import ExportError, as_submitted
 from .isolation import WorkerOutcome, run_worker
 from .problem import Problem
@@ -279,7 +280,13 @@ def compile_candidate(candidate: Candidate, workdir: Path, timeout_s: float, env
     GPU. Compiler output lands in workdir/compile.log."""
     request = {"mode": "compile", "workdir": str(workdir), "candidate": str(candidate.path),
                "problem": str(problem_path) if problem_path else None, "constants": constants or {}}
-    return run_worker(request, workdir, timeout_s, env)
+    start = time.monotonic()
+    with exclusive_build(Path(env["TORCH_EXTENSIONS_DIR"]), timeout_s) as held:
+        if not held:
+            return WorkerOutcome(status="timeout", elapsed_s=time.monotonic() - start, message=(
+                f"compile stage waited {timeout_s:g} s for another evaluation building the same candidate "
+                f"into {env['TORCH_EXTENSIONS_DIR']}"))
+        return run_worker(request, workdir, timeout_s - (time.monotonic() - start), env)
 
 
 def beyond_reported_ms(timed_calls: list, times: list) -> float:
