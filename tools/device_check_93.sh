@@ -1,0 +1,57 @@
+#!/bin/bash
+# One device call's check of the problem-93 solution, run from the repo root on the GPU box. Steps (STEPS, in
+# this order): `build` removes stale extension build locks (torch <= 2.13 waits on a killed build's lock
+# forever) and builds every extension the later steps load, with the flags they load it with; `eq` compares the
+# solution bitwise with REF_FILE (an earlier solution file under its own extension name); `tests` runs the
+# solution's GPU tests; `rows` runs run.py on the issue's four configs into $OUT/res.tgz; `gap` runs
+# tools/sync_gap_93.py. Each step but `build` is cut at STEP_S seconds (default 300); a build is never cut, since
+# a killed build leaves its lock. The summary goes to $OUT/summary.txt as the steps end, the logs to
+# $OUT/check.tgz at the end (a call brings back only a few files). Leave CT93_VERBOSE unset: it changes the flags.
+# The device's .git can name an older commit than the tree it gets: for `rows`, point GIT_DIR (and GIT_WORK_TREE)
+# at a copy of this checkout's .git that travels with the tree, so the rows name the evaluated commit.
+# Usage: STEPS="build eq tests rows gap" bash tools/device_check_93.sh [REF_FILE]
+set -u
+STEPS=${STEPS:-build eq tests rows}
+REF=${1:-}
+SOL=solutions/level2/93_ConvTranspose2d_Add_Min_GELU_Multiply/fused_implicit_gemm.py
+STEP_S=${STEP_S:-300}
+LOGS=/tmp/device_check
+rm -rf "$LOGS" /tmp/device_res
+mkdir -p "$LOGS"
+T0=$(date +%s)
+say() { echo "[$(( $(date +%s) - T0 )) s] $*" | tee -a "$OUT/summary.txt"; }
+has() { [[ " $STEPS " == *" $1 "* ]]; }
+prebuild() { (cd tools && python3 -c "import sys; from bench_fused_93 import load; load(sys.argv[1], 'pre')._load_ext()" "../$1"); }
+
+say "commit: $(python3 -c 'from harness.record import git_commit; from pathlib import Path; print(git_commit(Path(".")))')"
+if has build; then
+  find ~/.cache/torch_extensions .cache/extensions -name lock -delete 2>/dev/null
+  prebuild "$SOL" > "$LOGS/build_solution.txt" 2>&1 &
+  [ -n "$REF" ] && { prebuild "$REF" > "$LOGS/build_ref.txt" 2>&1 & }
+  has rows && { python3 run.py eval fused_implicit_gemm --config small --no-compile-baseline \
+                  --results-dir /tmp/check_junk --quiet > "$LOGS/build_runpy.txt" 2>&1 & }
+  wait
+  say "built"
+fi
+if has eq && [ -n "$REF" ]; then
+  (cd tools && timeout "$STEP_S" python3 eq_check_93.py "../$REF" "../$SOL") > "$LOGS/eq.txt" 2>&1
+  say "eq (exit $?): $(tail -1 "$LOGS/eq.txt")"
+fi
+if has tests; then
+  timeout "$STEP_S" python3 -m pytest -q tests/test_solution93_gpu.py > "$LOGS/tests.txt" 2>&1
+  say "tests (exit $?): $(tail -1 "$LOGS/tests.txt")"
+fi
+if has rows; then
+  for spec in "--config kernelbench-v0.1" "--config kernelbench-v0.1 --dtype bf16" \
+              "--config kernelbench-v0.1 --dtype fp32-exact" "--config kernelbench-v0"; do
+    log="$LOGS/runpy_${spec//[ -]/_}.txt"
+    timeout "$STEP_S" python3 run.py eval fused_implicit_gemm --no-compile-baseline --results-dir /tmp/device_res $spec > "$log" 2>&1
+    say "run.py $spec: $(grep '│ fused' "$log" | tr -s ' ' | cut -c1-160)"
+  done
+  tar czf "$OUT/res.tgz" -C /tmp device_res
+fi
+if has gap; then
+  (cd tools && timeout "$STEP_S" python3 sync_gap_93.py "../$SOL") > "$LOGS/gap.txt" 2>&1
+  say "gap (exit $?)"; cat "$LOGS/gap.txt"
+fi
+tar czf "$OUT/check.tgz" -C "$(dirname "$LOGS")" "$(basename "$LOGS")"
