@@ -2,7 +2,8 @@
 
 run.py times each call after a device-wide sync, so the host path before the first launch counts. For
 kernelbench-v0.1 (TF32, bf16) and kernelbench-v0 (TF32), in that regime (L2 flush, sync, events around one
-forward), prints per config:
+forward), on the problem files' inputs (torch.rand for v0.1, randn for v0, as run.py and ab_93.py), prints per
+config:
 - the event window and the host's enqueue time, with the previous output kept alive (as the harness keeps
   it) and without;
 - from torch.profiler, per call: flush end -> pre-pass start (host path and launch), the pre-pass,
@@ -75,7 +76,7 @@ def main():
         batch, cin, cout, h, w, k, s = CONFIGS[cname]
         torch.manual_seed(0)
         model = sol.ModelNew(cin, cout, k, s, ADD, MUL).cuda()
-        x = torch.randn(batch, cin, h, w, device="cuda")
+        x = (torch.rand if cname == "v0.1" else torch.randn)(batch, cin, h, w, device="cuda")
         if mode == "bf16":
             model, x = model.bfloat16(), x.bfloat16()
         with torch.no_grad():
