@@ -1,12 +1,16 @@
 #!/bin/bash
 # One device call's check of the problem-93 solution, run from the repo root on the GPU box. Steps (STEPS, in
-# this order): `build` removes stale extension build locks (torch <= 2.13 waits on a killed build's lock
-# forever) and builds every extension the later steps load, with the flags they load it with; `eq` compares the
-# solution bitwise with REF_FILE (an earlier solution file under its own extension name); `tests` runs the
-# solution's GPU tests; `rows` runs run.py on the issue's four configs into $OUT/res.tgz; `gap` runs
-# tools/sync_gap_93.py. Each step but `build` is cut at STEP_S seconds (default 300); a build is never cut, since
-# a killed build leaves its lock. The summary goes to $OUT/summary.txt as the steps end, the logs to
-# $OUT/check.tgz at the end (a call brings back only a few files). Leave CT93_VERBOSE unset: it changes the flags.
+# this order):
+#   build  removes the stale build locks of the tools' extensions (torch <= 2.13 waits on a killed build's lock
+#          forever; run.py's compile stage clears its own build directory under its lock) and builds every
+#          extension the later steps load, with the flags they load it with;
+#   eq     compares the solution bitwise with REF_FILE (an earlier solution file under its own extension name);
+#   tests  runs the solution's GPU tests;
+#   rows   runs run.py on the issue's four configs into $OUT/res.tgz;
+#   gap    runs tools/sync_gap_93.py.
+# Each step but `build` is cut at STEP_S seconds (default 300); a build is never cut, since a killed build leaves
+# its lock. The summary goes to $OUT/summary.txt as the steps end, the logs to $OUT/check.tgz at the end (a call
+# brings back only a few files). Leave CT93_VERBOSE unset: it changes the flags.
 # The device's .git can name an older commit than the tree it gets: for `rows`, point GIT_DIR (and GIT_WORK_TREE)
 # at a copy of this checkout's .git that travels with the tree, so the rows name the evaluated commit.
 # Usage: STEPS="build eq tests rows gap" bash tools/device_check_93.sh [REF_FILE]
@@ -25,7 +29,7 @@ prebuild() { (cd tools && python3 -c "import sys; from bench_fused_93 import loa
 
 say "commit: $(python3 -c 'from harness.record import git_commit; from pathlib import Path; print(git_commit(Path(".")))')"
 if has build; then
-  find ~/.cache/torch_extensions .cache/extensions -name lock -delete 2>/dev/null
+  find ~/.cache/torch_extensions -name lock -delete 2>/dev/null
   prebuild "$SOL" > "$LOGS/build_solution.txt" 2>&1 &
   [ -n "$REF" ] && { prebuild "$REF" > "$LOGS/build_ref.txt" 2>&1 & }
   has rows && { python3 run.py eval fused_implicit_gemm --config small --no-compile-baseline \
