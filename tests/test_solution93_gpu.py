@@ -273,4 +273,10 @@ def test_bad_inputs_raise_clear_errors(modules):
         new(torch.randn(1, 7, 5, 5, device="cuda"))
     with pytest.raises(TypeError, match="float64"):
         new(torch.randn(1, 8, 5, 5, device="cuda", dtype=torch.float64))
+    with pytest.raises(ValueError, match="spatial size"):
+        new(torch.randn(1, 8, 0, 5, device="cuda"))
     assert new(torch.randn(0, 8, 5, 5, device="cuda")).shape == (0, 16, 12, 12)
+    with pytest.raises(TypeError, match="parameter dtype torch.bfloat16"):
+        new.bfloat16()(torch.randn(1, 8, 5, 5, device="cuda"))
+    with pytest.raises(ValueError, match="parameters are on cpu"):
+        new.cpu()(torch.randn(1, 8, 5, 5, device="cuda"))

@@ -29,14 +29,15 @@ DRAIN, EPILOGUE_END, KERNEL_START = 33, 34, 35
 
 _STAMP = "if (stamp && k < TRACE_TILES && chunk < 8) tr[k * TRACE_SLOTS + {slot}] = clock64();"
 _EDITS = [
-    ("""  int nstages;          // SS path: A stages per group (fnstages divides by it)
-  FastDiv fnstages;
-};""", f"""  int nstages;          // SS path: A stages per group (fnstages divides by it)
-  FastDiv fnstages;
+    ("""  FastDiv fnstages;
+""", """  FastDiv fnstages;
   long long* trace;
-}};
-constexpr int TRACE_TILES = {TILES}, TRACE_SLOTS = {SLOTS};
-static long long* g_trace = nullptr;"""),
+"""),
+    ("""struct Params {
+""", f"""constexpr int TRACE_TILES = {TILES}, TRACE_SLOTS = {SLOTS};
+static long long* g_trace = nullptr;
+struct Params {{
+"""),
     ("""  Params p;
   p.x = x.data_ptr();""", """  Params p;
   p.trace = g_trace;
@@ -98,8 +99,8 @@ void ct93_set_trace(torch::Tensor t) {
 
 
 def _wgmma_source():'''),
-    ('''                           int64_t stride, double add_value, double mul_value, bool allow_tf32);
-"""''', '''                           int64_t stride, double add_value, double mul_value, bool allow_tf32);
+    ('''                           int64_t stride, double add_value, double mul_value);
+"""''', '''                           int64_t stride, double add_value, double mul_value);
 void ct93_set_trace(torch::Tensor t);
 """'''),
     ('functions=["ct93_forward"],', 'functions=["ct93_forward", "ct93_set_trace"],'),

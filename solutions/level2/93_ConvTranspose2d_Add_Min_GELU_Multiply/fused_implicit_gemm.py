@@ -26,7 +26,7 @@ from torch.utils.cpp_extension import load_inline
 _CPP_SRC = r"""
 #include <torch/extension.h>
 torch::Tensor ct93_forward(torch::Tensor x, torch::Tensor w, c10::optional<torch::Tensor> bias,
-                           int64_t stride, double add_value, double mul_value, bool allow_tf32);
+                           int64_t stride, double add_value, double mul_value);
 """
 
 _CUDA_SRC = r"""
@@ -41,6 +41,7 @@ _CUDA_SRC = r"""
 #include <cudaTypedefs.h>
 
 #include <mutex>
+#include <map>
 #include <set>
 #include <tuple>
 #include <type_traits>
@@ -1456,6 +1457,19 @@ __global__ void ct93_direct_kernel(const T* __restrict__ x, const T* __restrict_
 
 static int round_up(int v, int m) { return (v + m - 1) / m * m; }
 
+// The pre-pass's output, kept per device and stream and grown on demand (as PyTorch keeps cuBLAS
+// workspaces): calls on one stream use it in stream order, and no allocation is on the path to the
+// first kernel (kernelbench-v0.1 bf16: 11 us less per call on an idle GPU, perf log v50). Never freed:
+// a static tensor would be destroyed after the allocator at exit.
+static uint4* workspace(const torch::Tensor& x, int64_t bytes, cudaStream_t stream) {
+  static std::mutex mu;
+  static auto* cache = new std::map<std::pair<int, cudaStream_t>, torch::Tensor>();
+  std::lock_guard<std::mutex> lock(mu);
+  torch::Tensor& t = (*cache)[{x.get_device(), stream}];
+  if (!t.defined() || t.numel() < bytes / 4) t = torch::empty({bytes / 4}, x.options().dtype(torch::kInt32));
+  return reinterpret_cast<uint4*>(t.data_ptr());
+}
+
 // The SS kernel's A refill as one TMA tensor copy instead of one bulk copy per quad slab: used for 16-bit
 // types, whose chunks are 4 slabs (bf16 on kernelbench-v0.1: 6.6 us faster). For TF32's 2 slabs it measured
 // 4.6 us slower, and with 16-byte box rows (one per xg row) 0.09 ms slower: the box rows are 256 bytes here,
@@ -1552,13 +1566,15 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   const int Nb = (int)x.size(0), Cin = (int)x.size(1), H = (int)x.size(2), W = (int)x.size(3);
   const int Cout = (int)w.size(1), K = (int)w.size(2);
   const int Ho = (H - 1) * S + K, Wo = (W - 1) * S + K;
-  auto out = torch::empty({Nb, Cout, Ho, Wo}, x.options());
-  if (out.numel() == 0) return out;
+  // The output is allocated after the pre-pass launch, which it does not need: on a call that starts
+  // on an idle GPU its allocation is then off the path to the first kernel.
+  const auto new_out = [&] { return torch::empty({Nb, Cout, Ho, Wo}, x.options()); };
+  if ((int64_t)Nb * Cout * Ho * Wo == 0) return new_out();
   cudaStream_t stream = at::cuda::getCurrentCUDAStream();
   const void* bptr = bias ? bias->data_ptr() : nullptr;
 
   Params p;
-  p.x = x.data_ptr(); p.w = w.data_ptr(); p.bias = bptr; p.out = out.data_ptr();
+  p.x = x.data_ptr(); p.w = w.data_ptr(); p.bias = bptr; p.out = nullptr;
   p.Nb = Nb; p.Cin = Cin; p.Cout = Cout; p.H = H; p.W = W; p.K = K; p.S = S;
   p.T = (K + S - 1) / S; p.Ho = Ho; p.Wo = Wo; p.Hq = (Ho + S - 1) / S; p.Wq = (Wo + S - 1) / S;
   p.add = add; p.mul = mul;
@@ -1632,11 +1648,12 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     }
   }
   if (!fast) {
+    auto out = new_out();
     const int64_t total = out.numel();
     const int threads = 256;
     const int64_t blocks = std::min<int64_t>((total + threads - 1) / threads, (int64_t)prop->multiProcessorCount * 32);
     ct93_direct_kernel<T><<<(int)blocks, threads, 0, stream>>>(
-        (const T*)p.x, (const T*)p.w, (const T*)bptr, (T*)p.out, Nb, Cin, Cout, H, W, K, S, Ho, Wo, add, mul, total);
+        (const T*)p.x, (const T*)p.w, (const T*)bptr, (T*)out.data_ptr(), Nb, Cin, Cout, H, W, K, S, Ho, Wo, add, mul, total);
     C10_CUDA_KERNEL_LAUNCH_CHECK();
     return out;
   }
@@ -1677,8 +1694,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   const int quads = use_ss ? p.CIC / (16 / esz) * p.nchunk : 0;
   // the last tile's stage reads rows up to (ntiles - 1) * BM + npos; TMA refills read whole box rows
   p.xg_rows = !use_ss ? 0 : use_tma_refill(esz) ? round_up(p.Mtot + p.npos, 16) : p.Mtot + p.npos;
-  auto work = torch::empty({((int64_t)total_lanes + (int64_t)quads * p.xg_rows) * 4}, x.options().dtype(torch::kInt32));
-  uint4* bpack = reinterpret_cast<uint4*>(work.data_ptr());
+  uint4* bpack = workspace(x, ((int64_t)total_lanes + (int64_t)quads * p.xg_rows) * 16, stream);
   p.bpack = bpack;
   p.xg = bpack + total_lanes;
   p.tma = use_ss && use_tma_refill(esz) && encode_xg_map(p, quads, p.CIC / (16 / esz)) ? 1 : 0;
@@ -1688,6 +1704,8 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     prep_wgmma_kernel<MODE><<<pre_blocks + (total_lanes + PREP_THREADS - 1) / PREP_THREADS, PREP_THREADS, 0,
                               stream>>>(p, bpack + total_lanes, bpack, row_blocks, pre_blocks, total_lanes);
     C10_CUDA_KERNEL_LAUNCH_CHECK();
+    auto out = new_out();
+    p.out = out.data_ptr();
     SsKernel kernel;
     if constexpr (MODE == F32X3) {
       kernel = ss_kernel<MODE, 2, 64>(p.pairable);   // T == 2 only
@@ -1704,7 +1722,8 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   pack_b_kernel<MODE, T><<<(total_lanes + 255) / 256, 256, 0, stream>>>(
       (const T*)p.w, bpack, Cin, Cout, K, S, p.T, p.nkb, total_lanes);
   C10_CUDA_KERNEL_LAUNCH_CHECK();
-
+  auto out = new_out();
+  p.out = out.data_ptr();
   allow_max_smem(reinterpret_cast<const void*>(ct93_fused_kernel<MODE>), dev, max_smem);
   launch_after_prep(ct93_fused_kernel<MODE>, p.nsl * p.gm, smem_total, stream, p);
   return out;
@@ -1712,21 +1731,28 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
 
 }  // namespace ct93
 
+// ModelNew.forward raises the errors a user sees (ValueError / TypeError naming the problem); these
+// checks guard direct calls. (TORCH_CHECK_VALUE is avoided: under torch 2.11 a c10::ValueError thrown
+// from this extension crashed the process instead of raising.)
 torch::Tensor ct93_forward(torch::Tensor x, torch::Tensor w, c10::optional<torch::Tensor> bias,
-                           int64_t stride, double add_value, double mul_value, bool allow_tf32) {
-  TORCH_CHECK(x.is_cuda() && w.is_cuda(), "ct93: x and weight must be CUDA tensors");
-  TORCH_CHECK(x.dim() == 4 && w.dim() == 4, "ct93: x must be 4-D and weight 4-D");
+                           int64_t stride, double add_value, double mul_value) {
+  TORCH_CHECK(x.dim() == 4 && w.dim() == 4 && x.is_cuda() && w.device() == x.device(),
+              "ct93: x and weight must be 4-D tensors on one CUDA device");
   TORCH_CHECK(x.scalar_type() == w.scalar_type(), "ct93: x and weight dtypes differ");
   TORCH_CHECK(x.size(1) == w.size(0), "ct93: channel mismatch");
+  TORCH_CHECK(x.size(2) >= 1 && x.size(3) >= 1, "ct93: empty spatial size");
   TORCH_CHECK(w.size(2) == w.size(3), "ct93: square kernels only");
   TORCH_CHECK(stride >= 1, "ct93: stride must be >= 1");
+  // torch.backends.cudnn.allow_tf32, read here rather than through the Python property
+  const bool allow_tf32 = at::globalContext().allowTF32CuDNN();
   c10::cuda::CUDAGuard guard(x.device());
   x = x.contiguous();
   w = w.contiguous();
   torch::Tensor b;
   if (bias.has_value() && bias->defined()) {
     b = bias->contiguous();
-    TORCH_CHECK(b.scalar_type() == x.scalar_type() && b.numel() == w.size(1), "ct93: bad bias");
+    TORCH_CHECK(b.scalar_type() == x.scalar_type() && b.device() == x.device() && b.numel() == w.size(1),
+                "ct93: bad bias");
   }
   const torch::Tensor* bp = b.defined() ? &b : nullptr;
   const float add = (float)add_value, mul = (float)mul_value;
@@ -1787,7 +1813,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v49q",
+            name="ct93_fused_implicit_gemm_v50",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
@@ -1812,6 +1838,9 @@ class ModelNew(nn.Module):
         _load_ext()
 
     def forward(self, x):
+        # On a call that starts on an idle GPU (run.py's timing) every microsecond of Python here comes
+        # before the first kernel: the parameters are read from _parameters, not through
+        # Module.__getattr__, and allow_tf32 is read in ct93_forward, not through torch.backends.
         ct = self.conv_transpose
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"ModelNew expects a torch.Tensor, got {type(x).__name__}")
@@ -1821,11 +1850,13 @@ class ModelNew(nn.Module):
             raise ValueError(f"ModelNew runs on CUDA only; input is on device '{x.device}'")
         if x.dtype not in _SUPPORTED:
             raise TypeError(f"ModelNew supports float32/float16/bfloat16 inputs, got {x.dtype}")
-        w = ct.weight
-        if x.size(1) != ct.in_channels:
-            raise ValueError(f"expected {ct.in_channels} input channels, got {x.size(1)}")
-        if x.size(2) < 1 or x.size(3) < 1:
-            raise ValueError(f"input spatial size must be >= 1, got {tuple(x.shape[2:])}")
+        params = ct._parameters
+        w = params["weight"]
+        _, cin, h, wd = x.shape
+        if cin != w.size(0):
+            raise ValueError(f"expected {w.size(0)} input channels, got {cin}")
+        if h < 1 or wd < 1:
+            raise ValueError(f"input spatial size must be >= 1, got {(h, wd)}")
         if w.device != x.device:
             raise ValueError(f"input is on {x.device} but the parameters are on {w.device}")
         if w.dtype != x.dtype:
@@ -1833,6 +1864,4 @@ class ModelNew(nn.Module):
         if (ct.padding != (0, 0) or ct.output_padding != (0, 0) or ct.dilation != (1, 1) or ct.groups != 1
                 or ct.kernel_size[0] != ct.kernel_size[1] or ct.stride[0] != ct.stride[1]):
             raise ValueError("ModelNew supports only the reference configuration of ConvTranspose2d")
-        allow_tf32 = bool(torch.backends.cudnn.allow_tf32)
-        return _load_ext().ct93_forward(x, w, ct.bias, int(ct.stride[0]), float(self.add_value),
-                                        float(self.multiply_value), allow_tf32)
+        return _load_ext().ct93_forward(x, w, params["bias"], ct.stride[0], self.add_value, self.multiply_value)
