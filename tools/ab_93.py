@@ -53,6 +53,11 @@ def median_interval(diffs: list, resamples: int = 2000, seed: int = 0) -> tuple:
     return statistics.median(diffs), meds[int(0.025 * resamples)], meds[int(0.975 * resamples) - 1]
 
 
+def problem_dist(cname: str) -> str:
+    """The input distribution of the config's problem file (`get_inputs`): torch.rand for v0.1, randn for v0."""
+    return "rand" if cname == "v0.1" else "randn"
+
+
 def build(sol, cname: str, mode: str, x_dist: str):
     """A seeded ModelNew of `sol` for config `cname` in `mode` and its input (the same for every variant)."""
     batch, cin, cout, h, w, k, s = CONFIGS[cname]
@@ -83,7 +88,7 @@ def main():
     print(torch.__version__, torch.cuda.get_device_name(), "regime", args.regime, flush=True)
     ref = next(iter(sols))
     for cname in args.configs.split(","):
-        x_dist = "rand" if cname == "v0.1" else "randn"   # the problem files' get_inputs
+        x_dist = problem_dist(cname)
         for mode in args.modes.split(","):
             if cname != "v0.1" and mode != "tf32":
                 continue

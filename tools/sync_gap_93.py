@@ -17,8 +17,8 @@ import time
 
 import torch
 
-from ab_93 import L2_FLUSH_BYTES
-from bench_fused_93 import ADD, CONFIGS, MUL, SOL, load
+from ab_93 import L2_FLUSH_BYTES, build, problem_dist
+from bench_fused_93 import SOL, load
 
 CASES = (("v0.1", "tf32"), ("v0.1", "bf16"), ("v0", "tf32"))
 TRIALS, WARMUP, PROFILED = 40, 5, 10
@@ -73,12 +73,7 @@ def main():
     flush = torch.empty(L2_FLUSH_BYTES // 4, dtype=torch.int32, device="cuda")
     print(torch.__version__, torch.cuda.get_device_name(), flush=True)
     for cname, mode in CASES:
-        batch, cin, cout, h, w, k, s = CONFIGS[cname]
-        torch.manual_seed(0)
-        model = sol.ModelNew(cin, cout, k, s, ADD, MUL).cuda()
-        x = (torch.rand if cname == "v0.1" else torch.randn)(batch, cin, h, w, device="cuda")
-        if mode == "bf16":
-            model, x = model.bfloat16(), x.bfloat16()
+        model, x = build(sol, cname, mode, problem_dist(cname))
         with torch.no_grad():
             for keep in (True, False):
                 win, host = windows(model, x, flush, keep)
