@@ -14,6 +14,8 @@ Inputs are scaled normals, so the min/GELU branch is exercised (torch.rand input
 almost every output 0), and the output memory is poisoned with NaN first, so an unwritten
 element fails. One test mixes torch.rand images in, whose all-+0 epilogue blocks take the
 constant shortcut. One shape has more than 2**31 output elements (64-bit output offsets).
+The pre-pass's per-stream workspace is checked across calls that change size or stream, and under
+CUDA graph replay.
 """
 import importlib.util
 from pathlib import Path
@@ -280,3 +282,50 @@ def test_bad_inputs_raise_clear_errors(modules):
         new.bfloat16()(torch.randn(1, 8, 5, 5, device="cuda"))
     with pytest.raises(ValueError, match="parameters are on cpu"):
         new.cpu()(torch.randn(1, 8, 5, 5, device="cuda"))
+
+
+def _check_against_float64(ref, x, out, tol=5e-3):
+    with torch.no_grad():
+        expected = ref.double()(x.double())
+    assert out.shape == expected.shape and not out.isnan().any(), "unwritten (poisoned) or NaN output"
+    err = _error_of_scale(out, expected)
+    assert err <= tol, f"max error {err:.2e} of the output scale (limit {tol:.0e})"
+
+
+def test_calls_that_change_size_or_stream_match_the_reference(modules):
+    """The pre-pass's workspace is kept per device and stream from call to call and grown with the problem. Calls
+    that grow and shrink the problem, alternating between two streams, must each read only their own pre-pass's
+    output."""
+    ref, new = _pair(modules, 16, 32, 4, 2)
+    side = torch.cuda.Stream()
+    for i, shape in enumerate([(2, 16, 9, 9), (4, 16, 64, 64), (1, 16, 5, 5), (4, 16, 64, 64), (2, 16, 9, 9)]):
+        torch.manual_seed(10 + i)
+        x = torch.randn(*shape, device="cuda") * 4
+        _check_against_float64(ref, x, _poisoned_run(new, x))
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side), torch.no_grad():
+            out = new(x)
+        torch.cuda.synchronize()
+        _check_against_float64(ref, x, out)
+
+
+def test_cuda_graph_replays_on_new_inputs_match_the_reference(modules):
+    """A captured call (two kernels, the second a programmatic dependent launch) replays with the same kernel
+    arguments and workspace on whatever the input holds by then."""
+    ref, new = _pair(modules, 16, 32, 4, 2)
+    static_x = torch.randn(4, 16, 64, 64, device="cuda")
+    warmup = torch.cuda.Stream()
+    warmup.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(warmup), torch.no_grad():
+        new(static_x)
+    torch.cuda.current_stream().wait_stream(warmup)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph), torch.no_grad():
+        static_out = new(static_x)
+    for i in range(3):
+        torch.manual_seed(20 + i)
+        static_x.copy_(torch.randn(4, 16, 64, 64, device="cuda") * 4)
+        static_out.fill_(float("nan"))
+        graph.replay()
+        torch.cuda.synchronize()
+        _check_against_float64(ref, static_x, static_out)
