@@ -1090,8 +1090,12 @@ struct TileSchedule {
 // it the group's next wgmmas) busy for hundreds of cycles per chunk (perf log v36).
 // issue() is called by one thread of the group; the stage mbarrier expects that one arrival.
 // NST: the stage count as a constant, or 0 for p.nstages. TMA: the kernel's type may take TMA refills (16-bit
-// types only, so the 32-bit kernels keep their code unchanged).
-template <typename Schedule, int NST, bool TMA>
+// types only, so the 32-bit kernels keep their code unchanged). UNROLLED: the bulk copies of the quad slabs as
+// straight-line code for the two counts there are (CIC is one or two k-blocks, QE channels a quad: 2 or 4 slabs).
+// A loop over the run-time count put its unrolled body and remainder handling, ~40 uniform instructions, on the
+// path between two chunks; a TF32 group alone walks that path for every chunk (perf log v59: TF32 27 us faster).
+// Exact fp32 keeps the loop, which measured 7 us faster there.
+template <typename Schedule, int NST, bool TMA, bool UNROLLED>
 struct SsPipe {
   const Params& p;
   uint32_t stages, bars;   // this group's stages and mbarriers (shared-memory addresses)
@@ -1113,7 +1117,17 @@ struct SsPipe {
       tma_copy_3d(stage, &p.xgmap, sched.tile(p, k) * (BM / 16), c * quads, bar);
       return;
     }
-    for (int j = 0; j < quads; ++j) bulk_copy_g2s(stage + j * slab, src + (int64_t)j * p.xg_rows, slab, bar);
+    if constexpr (UNROLLED) {
+      const uint4* src2 = src + 2 * (int64_t)p.xg_rows;
+      bulk_copy_g2s(stage, src, slab, bar);
+      bulk_copy_g2s(stage + slab, src + p.xg_rows, slab, bar);
+      if (quads == 4) {
+        bulk_copy_g2s(stage + 2 * slab, src2, slab, bar);
+        bulk_copy_g2s(stage + 3 * slab, src2 + p.xg_rows, slab, bar);
+      }
+    } else {
+      for (int j = 0; j < quads; ++j) bulk_copy_g2s(stage + j * slab, src + (int64_t)j * p.xg_rows, slab, bar);
+    }
   }
   __device__ __forceinline__ void wait(int q) const { mbar_wait(bars + 8 * slot(q), lap(q) & 1); }
 };
@@ -1300,7 +1314,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   const int blocks = p.CIC / KB_CI;   // k-blocks of channels per chunk
   const uint32_t slab = p.npos * 16;
   const uint32_t b_smem = smem_u32(smem);
-  const SsPipe<Schedule, ss_max_stages(MODE, BNT) == SS_MIN_STAGES ? SS_MIN_STAGES : 0, sizeof(T) == 2> pipe{
+  const SsPipe<Schedule, ss_max_stages(MODE, BNT) == SS_MIN_STAGES ? SS_MIN_STAGES : 0, sizeof(T) == 2, !SPLIT> pipe{
       p, smem_u32(Abase) + (uint32_t)(g * p.nstages * p.stage_bytes), smem_u32(Abase - MBAR_BYTES) + 8 * SS_MAX_STAGES * g,
       sched, nitems, p.CIC / QE};
   // this thread's A-fragment rows (register-A layout: rows lg and lg + 8 of the warp's 16 in
@@ -1813,7 +1827,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v50",
+            name="ct93_fused_implicit_gemm_v59",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
