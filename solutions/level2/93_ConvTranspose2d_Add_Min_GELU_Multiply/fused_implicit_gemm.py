@@ -1092,7 +1092,7 @@ struct TileSchedule {
 // NST: the stage count as a constant, or 0 for p.nstages. TMA: the kernel's type may take TMA refills (16-bit
 // types only, so the 32-bit kernels keep their code unchanged). UNROLLED: the bulk copies of the quad slabs as
 // straight-line code for the two counts there are (CIC is one or two k-blocks, QE channels a quad: 2 or 4 slabs).
-// A loop over the run-time count put its unrolled body and remainder handling, ~40 uniform instructions, on the
+// A loop over the run-time count put its unrolled body and remainder handling (82 instructions more) on the
 // path between two chunks; a TF32 group alone walks that path for every chunk (perf log v59: TF32 27 us faster).
 // Exact fp32 keeps the loop, which measured 7 us faster there.
 template <typename Schedule, int NST, bool TMA, bool UNROLLED>
