@@ -354,6 +354,31 @@ __device__ __forceinline__ void bulk_copy_g2s(uint32_t dst, const void* src, uin
                ::"r"(dst), "l"(src), "r"(bytes), "r"(bar) : "memory");
 }
 
+// Issue-once forms for a converged warp: every lane runs the call with the same operands and only the lane
+// elected by elect_one issues, so ptxas keeps the operands in uniform registers without a loop over lanes.
+__device__ __forceinline__ bool elect_one() {
+  uint32_t one;
+  asm volatile("{\n.reg .pred p;\nelect.sync _|p, 0xffffffff;\nselp.u32 %0, 1, 0, p;\n}" : "=r"(one));
+  return one != 0;
+}
+__device__ __forceinline__ void mbar_arrive_expect_tx_if(bool one, uint32_t bar, uint32_t bytes) {
+  asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %2, 0;\n"
+               "@p mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n}"
+               ::"r"(bar), "r"(bytes), "r"((uint32_t)one) : "memory");
+}
+__device__ __forceinline__ void tma_copy_3d_if(bool one, uint32_t dst, const CUtensorMap* map, int c1, int c2, uint32_t bar) {
+  asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %6, 0;\n"
+               "@p cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"
+               " [%0], [%1, {%2, %3, %4}], [%5];\n}"
+               ::"r"(dst), "l"(reinterpret_cast<uint64_t>(map)), "r"(0), "r"(c1), "r"(c2), "r"(bar), "r"((uint32_t)one)
+               : "memory");
+}
+__device__ __forceinline__ void bulk_copy_g2s_if(bool one, uint32_t dst, const void* src, uint32_t bytes, uint32_t bar) {
+  asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %4, 0;\n"
+               "@p cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];\n}"
+               ::"r"(dst), "l"(src), "r"(bytes), "r"(bar), "r"((uint32_t)one) : "memory");
+}
+
 // Bulk loader: one x row (W elements, 16-byte aligned) per thread and one bulk copy each;
 // rows outside the image are zeroed with ordinary stores. Every thread of the group arrives
 // on the stage's mbarrier (count GROUP_THREADS) after announcing its bytes, so the phase
@@ -1082,20 +1107,16 @@ struct TileSchedule {
   __device__ __forceinline__ int slice(const Params& p, int k) const { return extra ? p.fleft.div(unit(k)) : slice0; }
 };
 
-// The A pipeline of one warp group: item q = (the group's tile k, chunk c of CIC channels) goes to
-// stage q % nstages: CIC / QE quad slabs of npos rows (npos * 16 bytes), either as one TMA tensor copy (p.tma)
-// or as one bulk copy per slab.
+// Exact fp32's A pipeline of one warp group (any tile schedule, extra CTAs included): item q = (the group's
+// tile k, chunk c of CIC channels) goes to stage q % nstages: CIC / QE quad slabs of npos rows (npos * 16 bytes),
+// one bulk copy per slab.
 // Callers count k and c instead of dividing q by nchunk: the refill sits between a chunk's
 // retirement and the next chunk's issue, and a runtime division there kept the leader (and with
 // it the group's next wgmmas) busy for hundreds of cycles per chunk (perf log v36).
 // issue() is called by one thread of the group; the stage mbarrier expects that one arrival.
-// NST: the stage count as a constant, or 0 for p.nstages. TMA: the kernel's type may take TMA refills (16-bit
-// types only, so the 32-bit kernels keep their code unchanged). UNROLLED: the bulk copies of the quad slabs as
-// straight-line code for the two counts there are (CIC is one or two k-blocks, QE channels a quad: 2 or 4 slabs).
-// A loop over the run-time count put its unrolled body and remainder handling (82 instructions more) on the
-// path between two chunks; a TF32 group alone walks that path for every chunk (perf log v59: TF32 27 us faster).
-// Exact fp32 keeps the loop, which measured 7 us faster there.
-template <typename Schedule, int NST, bool TMA, bool UNROLLED>
+// NST: the stage count as a constant, or 0 for p.nstages. The copies stay a loop over the run-time slab count:
+// written out, they measured 7 us slower here (perf log v59).
+template <typename Schedule, int NST>
 struct SsPipe {
   const Params& p;
   uint32_t stages, bars;   // this group's stages and mbarriers (shared-memory addresses)
@@ -1113,23 +1134,79 @@ struct SsPipe {
     // xg row of GEMM row m is m + halo, so the tile's first A row (m0 - halo) is row m0
     const uint4* src = p.xg + (int64_t)c * quads * p.xg_rows + (int64_t)sched.tile(p, k) * BM;
     mbar_arrive_expect_tx(bar, (uint32_t)p.stage_bytes);
-    if (TMA && p.tma) {
-      tma_copy_3d(stage, &p.xgmap, sched.tile(p, k) * (BM / 16), c * quads, bar);
-      return;
-    }
-    if constexpr (UNROLLED) {
-      const uint4* src2 = src + 2 * (int64_t)p.xg_rows;
-      bulk_copy_g2s(stage, src, slab, bar);
-      bulk_copy_g2s(stage + slab, src + p.xg_rows, slab, bar);
-      if (quads == 4) {
-        bulk_copy_g2s(stage + 2 * slab, src2, slab, bar);
-        bulk_copy_g2s(stage + 3 * slab, src2 + p.xg_rows, slab, bar);
-      }
-    } else {
-      for (int j = 0; j < quads; ++j) bulk_copy_g2s(stage + j * slab, src + (int64_t)j * p.xg_rows, slab, bar);
-    }
+    for (int j = 0; j < quads; ++j) bulk_copy_g2s(stage + j * slab, src + (int64_t)j * p.xg_rows, slab, bar);
   }
   __device__ __forceinline__ void wait(int q) const { mbar_wait(bars + 8 * slot(q), lap(q) & 1); }
+};
+
+// The A pipeline of one group of the other modes' kernels (round-robin tiles), as two cursors carried from item
+// to item: the next load (stage slot, chunk, tile, source) and the next stage to consume (slot, parity). Each step
+// is an add and a wrap instead of a rebuild from the item index. A TF32 group alone walks the path from a chunk's
+// retirement to the next chunk's issue once per chunk, and that path, not the copies, paces it (perf log
+// "What the epilogue and the turns cost"); with the cursors and a converged issuing warp it holds 80 instructions
+// in the TF32 paired kernel, against 149 in v59 (perf log v60 / v61).
+// issue() is called by the whole first warp of the group, converged: elect_one picks the lane that issues, and the
+// other lanes keep the same cursor. The copies of the quad slabs are straight-line code for the two counts there
+// are (CIC is one or two k-blocks, QE channels a quad: 2 or 4 slabs; perf log v59). TMA: the kernel's type may
+// take one TMA tensor copy per item (16-bit types only, so the 32-bit kernels keep their code unchanged).
+template <int NST, bool TMA>
+struct SsCursorPipe {
+  const Params& p;
+  const uint32_t stages, bars;
+  const int step;    // tiles between the group's consecutive tiles
+  const int quads;   // quad slabs per chunk: 2 or 4
+  // next item to load (the issuing warp's)
+  int load_left, load_chunk, load_tile;
+  uint32_t load_slot;
+  const uint4* load_src;
+  // next item to consume
+  uint32_t use_slot, use_parity;
+  __device__ SsCursorPipe(const Params& p_, uint32_t stages_, uint32_t bars_, const RoundRobinTiles& sched, int nitems,
+                          int quads_)
+      : p(p_), stages(stages_), bars(bars_), step(sched.step), quads(quads_), load_left(nitems), load_chunk(0),
+        load_tile(sched.first), load_slot(0), load_src(p_.xg + (int64_t)sched.first * BM), use_slot(0), use_parity(0) {}
+  __device__ __forceinline__ uint32_t nstages() const { return NST > 0 ? NST : p.nstages; }
+  __device__ __forceinline__ uint32_t stage(uint32_t slot) const { return stages + slot * p.stage_bytes; }
+  __device__ __forceinline__ void issue() {
+    if (load_left == 0) return;
+    --load_left;
+    const uint32_t stage_addr = stage(load_slot), bar = bars + 8 * load_slot;
+    const bool one = elect_one();
+    mbar_arrive_expect_tx_if(one, bar, (uint32_t)p.stage_bytes);
+    if (TMA && p.tma) {
+      tma_copy_3d_if(one, stage_addr, &p.xgmap, load_tile * (BM / 16), load_chunk * quads, bar);
+    } else {
+      const uint32_t slab = p.npos * 16;
+      const uint4* src2 = load_src + 2 * (int64_t)p.xg_rows;
+      bulk_copy_g2s_if(one, stage_addr, load_src, slab, bar);
+      bulk_copy_g2s_if(one, stage_addr + slab, load_src + p.xg_rows, slab, bar);
+      if (quads == 4) {
+        bulk_copy_g2s_if(one, stage_addr + 2 * slab, src2, slab, bar);
+        bulk_copy_g2s_if(one, stage_addr + 3 * slab, src2 + p.xg_rows, slab, bar);
+      }
+    }
+    // the next chunk's slabs follow this one's in xg; the next tile starts step tiles on, at chunk 0 (xg row of
+    // GEMM row m is m + halo, so a tile's first A row, m0 - halo, is xg row m0)
+    if (++load_chunk == p.nchunk) {
+      load_chunk = 0;
+      load_tile += step;
+      load_src = p.xg + (int64_t)load_tile * BM;
+    } else {
+      load_src += (int64_t)quads * p.xg_rows;
+    }
+    if (++load_slot == nstages()) load_slot = 0;
+  }
+  // Waits for the next stage to consume and returns its address.
+  __device__ __forceinline__ uint32_t wait_next() const {
+    mbar_wait(bars + 8 * use_slot, use_parity);
+    return stage(use_slot);
+  }
+  __device__ __forceinline__ void consumed() {
+    if (++use_slot == nstages()) {
+      use_slot = 0;
+      use_parity ^= 1;
+    }
+  }
 };
 
 // ---- pairable epilogue of the SS kernel (S == 2, K even: every GEMM row is a pw pair of two output rows) ----
@@ -1277,9 +1354,10 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   int nslice = Schedule::first_slice(p);
   cta_prologue<T>(p, nslice, smem, tab, Abase, 0, GROUPS * SS_MAX_STAGES, 1);
 
-  // Broadcast: ptxas then knows g is warp-uniform, so branches on the group's tile count
-  // are not divergent paths (across which it would serialize the in-flight wgmmas).
-  const int g = __shfl_sync(0xffffffffu, warp / GROUP_WARPS, 0), wig = warp % GROUP_WARPS;
+  // Broadcast: ptxas then knows g and wig are warp-uniform, so branches on the group's tile count
+  // are not divergent paths (across which it would serialize the in-flight wgmmas), and the refill
+  // under wig == 0 is converged code (no loop over lanes around each copy).
+  const int g = __shfl_sync(0xffffffffu, warp / GROUP_WARPS, 0), wig = __shfl_sync(0xffffffffu, warp % GROUP_WARPS, 0);
   const Schedule sched(p, g);
 
   const bool leader = tid % GROUP_THREADS == 0;
@@ -1314,16 +1392,24 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   const int blocks = p.CIC / KB_CI;   // k-blocks of channels per chunk
   const uint32_t slab = p.npos * 16;
   const uint32_t b_smem = smem_u32(smem);
-  const SsPipe<Schedule, ss_max_stages(MODE, BNT) == SS_MIN_STAGES ? SS_MIN_STAGES : 0, sizeof(T) == 2, !SPLIT> pipe{
-      p, smem_u32(Abase) + (uint32_t)(g * p.nstages * p.stage_bytes), smem_u32(Abase - MBAR_BYTES) + 8 * SS_MAX_STAGES * g,
-      sched, nitems, p.CIC / QE};
+  constexpr int NST = ss_max_stages(MODE, BNT) == SS_MIN_STAGES ? SS_MIN_STAGES : 0;
+  const uint32_t group_stages = smem_u32(Abase) + (uint32_t)(g * p.nstages * p.stage_bytes);
+  const uint32_t group_bars = smem_u32(Abase - MBAR_BYTES) + 8 * SS_MAX_STAGES * g;
+  using Pipe = std::conditional_t<SPLIT, SsPipe<Schedule, NST>, SsCursorPipe<NST, sizeof(T) == 2>>;
+  Pipe pipe = [&]() {
+    if constexpr (SPLIT) return Pipe{p, group_stages, group_bars, sched, nitems, p.CIC / QE};
+    else return Pipe(p, group_stages, group_bars, sched, nitems, p.CIC / QE);
+  }();
   // this thread's A-fragment rows (register-A layout: rows lg and lg + 8 of the warp's 16 in
   // the m64 block, i.e. tile rows 32 wig + lg and 16 further with the interleaved row groups)
   const uint32_t frag_off = (uint32_t)((wig * 32 + (lane >> 2)) * 16 + (lane & 3) * 4);
   float acc[WG_MB][ACC];
 
-  if (leader)
-    for (int d = 0; d < pipe.nstages() - in_flight; ++d) pipe.issue(0, 0, 0, d);
+  if (SPLIT ? leader : wig == 0)
+    for (int d = 0; d < (int)pipe.nstages() - in_flight; ++d) {
+      if constexpr (SPLIT) pipe.issue(0, 0, 0, d);
+      else pipe.issue();
+    }
   // Tile loop outside, chunk loop inside: the accumulators then never merge, at a loop
   // head, with values from the epilogue while wgmmas are in flight (ptxas would insert a
   // full wgmma wait on every chunk).
@@ -1341,9 +1427,14 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
     }
     for (int chunk = 0; chunk < p.nchunk; ++chunk) {
       const int q = q0 + chunk;
-      pipe.wait(q);
+      uint32_t stage;
+      if constexpr (SPLIT) {
+        pipe.wait(q);
+        stage = pipe.stages + pipe.slot(q) * p.stage_bytes;
+      } else {
+        stage = pipe.wait_next();
+      }
       // k-block (channel block cb, tap a, b) = the stage's quads 2cb, 2cb+1 shifted by a*Wq + b rows
-      const uint32_t stage = pipe.stages + pipe.slot(q) * p.stage_bytes;
       auto a_row0 = [&](int cb, int a, int b) {
         return stage + 2 * cb * slab + (uint32_t)((p.halo - a * p.Wq - b) * 16);
       };
@@ -1425,7 +1516,12 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
       // Every warp of the group is past the wait: item q - in_flight's wgmmas are done, so
       // its stage takes item q + nstages - in_flight.
       group_bar(bar_id);
-      if (leader) pipe.issue(q, k, chunk, pipe.nstages() - in_flight);
+      if constexpr (SPLIT) {
+        if (leader) pipe.issue(q, k, chunk, pipe.nstages() - in_flight);
+      } else {
+        pipe.consumed();
+        if (wig == 0) pipe.issue();   // the whole warp: one elected lane issues
+      }
     }
     wgmma_wait<0>();
 #pragma unroll
@@ -1827,7 +1923,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v59",
+            name="ct93_fused_implicit_gemm_v61",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
