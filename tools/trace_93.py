@@ -52,8 +52,10 @@ struct Params {{
     if (sched.extra) switch_slice(sched.slice(p, k));""", """    const int m0 = sched.tile(p, k) * BM;
     if (stamp && k < TRACE_TILES) tr[k * TRACE_SLOTS] = clock64();
     if (sched.extra) switch_slice(sched.slice(p, k));"""),
-    ("""      pipe.wait(q);
-      // k-block""", """      pipe.wait(q);
+    ("""        stage = pipe.wait_next();
+      }
+      // k-block""", """        stage = pipe.wait_next();
+      }
       """ + _STAMP.format(slot="1 + 4 * chunk") + """
       // k-block"""),
     ("""      else wgmma_wait<2>();
@@ -61,9 +63,19 @@ struct Params {{
       """ + _STAMP.format(slot="2 + 4 * chunk") + """
 """),
     ("""      group_bar(bar_id);
-      if (leader) pipe.issue(q, k, chunk, pipe.nstages() - in_flight);""", """      group_bar(bar_id);
+      if constexpr (SPLIT) {
+        if (leader) pipe.issue(q, k, chunk, pipe.nstages() - in_flight);
+      } else {
+        pipe.consumed();
+        if (wig == 0) pipe.issue();   // the whole warp: one elected lane issues
+      }""", """      group_bar(bar_id);
       """ + _STAMP.format(slot="3 + 4 * chunk") + """
-      if (leader) pipe.issue(q, k, chunk, pipe.nstages() - in_flight);
+      if constexpr (SPLIT) {
+        if (leader) pipe.issue(q, k, chunk, pipe.nstages() - in_flight);
+      } else {
+        pipe.consumed();
+        if (wig == 0) pipe.issue();   // the whole warp: one elected lane issues
+      }
       """ + _STAMP.format(slot="4 + 4 * chunk")),
     ("""    for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
     auto finish""", f"""    for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);

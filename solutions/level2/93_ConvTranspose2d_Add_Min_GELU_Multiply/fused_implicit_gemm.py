@@ -1363,16 +1363,18 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   const bool leader = tid % GROUP_THREADS == 0;
   const int bar_id = 1 + g;
   // Free-running groups fall into step: both issue, then both run their epilogues (clock64 traces: neither
-  // group in its chunk loop 15-19% of the time). Full turns (a tile opens after the other group's last chunk)
-  // serialize the chunk loops, and in TF32 one group alone issues at about half the tensor rate (perf log v44p,
-  // v45w trace). Passing the turn partway through a tile, after three quarters of its chunks, keeps the groups
-  // apart, so one group's epilogue overlaps the other's products while the loops still share the tensor cores
-  // (kernelbench-v0.1 against free-running groups: TF32 35 us faster; bf16, whose two chunks make this a full
-  // turn, 18 us; perf log "half turns", "turn points"). The 64-column kernels (small problems, two CTAs per SM)
-  // measured 1.5 us slower with turns, so they keep free-running groups.
+  // group in its chunk loop 15-19% of the time). Turns keep the groups apart, so one group's epilogue overlaps
+  // the other's products: a group passes the turn partway through its tile, and the other opens its next tile
+  // then. How late the pass can come depends on how fast a group issues alone. Before v61, TF32 lost with
+  // full turns (v44p: +30 us) and won at half or three quarters of the chunks (perf log "half turns", "turn
+  // points"); with v61's shorter per-chunk path a lone TF32 group issues a chunk every ~870 cycles (stamps
+  // included; v50: ~1,270), and passing after seven eighths of kernelbench-v0.1's 8 chunks measured 11-19 us
+  // faster than three quarters, full turns only 4-7 us faster, half turns 14 us slower (perf log v62). Below 8
+  // chunks this is a full turn, as bf16's two chunks already were (18 us faster than half turns). The 64-column
+  // kernels (small problems, two CTAs per SM) measured 1.5 us slower with turns, so they keep free-running groups.
   constexpr bool TURNS = !SPLIT && BNT == 128;
   const int other_count = TURNS ? Schedule(p, 1 - g).count : 0;
-  const int turn_chunk = (p.nchunk * 3 + 3) / 4 - 1;   // ceil(3 nchunk / 4) - 1: the chunk after whose issue the turn passes
+  const int turn_chunk = (p.nchunk * 7 + 7) / 8 - 1;   // ceil(7 nchunk / 8) - 1: the chunk after whose issue the turn passes
   const int nitems = sched.count * p.nchunk;
   // Both groups of an extra CTA pass every slice boundary of its run here, in order, whether or
   // not they have a tile after it: the first barrier waits until neither group reads the old
@@ -1923,7 +1925,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v61",
+            name="ct93_fused_implicit_gemm_v62",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
