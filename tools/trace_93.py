@@ -63,20 +63,15 @@ struct Params {{
       """ + _STAMP.format(slot="2 + 4 * chunk") + """
 """),
     ("""      group_bar(bar_id);
-      if constexpr (SPLIT) {
-        if (leader) pipe.issue(q, k, chunk, pipe.nstages() - in_flight);
-      } else {
-        pipe.consumed();
-        if (wig == 0) pipe.issue();   // the whole warp: one elected lane issues
-      }""", """      group_bar(bar_id);
+""", """      group_bar(bar_id);
       """ + _STAMP.format(slot="3 + 4 * chunk") + """
-      if constexpr (SPLIT) {
-        if (leader) pipe.issue(q, k, chunk, pipe.nstages() - in_flight);
-      } else {
-        pipe.consumed();
-        if (wig == 0) pipe.issue();   // the whole warp: one elected lane issues
+"""),
+    ("""        if (wig == 0) pipe.issue();   // the whole warp: one elected lane issues
       }
-      """ + _STAMP.format(slot="4 + 4 * chunk")),
+""", """        if (wig == 0) pipe.issue();   // the whole warp: one elected lane issues
+      }
+      """ + _STAMP.format(slot="4 + 4 * chunk") + """
+"""),
     ("""    for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
     auto finish""", f"""    for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
     if (stamp && k < TRACE_TILES) tr[k * TRACE_SLOTS + {DRAIN}] = clock64();
