@@ -344,11 +344,6 @@ __device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity) {
                "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
                "@!done bra WAIT_%=;\n}\n" ::"r"(bar), "r"(parity) : "memory");
 }
-__device__ __forceinline__ void tma_copy_3d(uint32_t dst, const CUtensorMap* map, int c1, int c2, uint32_t bar) {
-  asm volatile("cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"
-               " [%0], [%1, {%2, %3, %4}], [%5];"
-               ::"r"(dst), "l"(reinterpret_cast<uint64_t>(map)), "r"(0), "r"(c1), "r"(c2), "r"(bar) : "memory");
-}
 __device__ __forceinline__ void bulk_copy_g2s(uint32_t dst, const void* src, uint32_t bytes, uint32_t bar) {
   asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];"
                ::"r"(dst), "l"(src), "r"(bytes), "r"(bar) : "memory");
@@ -1398,10 +1393,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   const uint32_t group_stages = smem_u32(Abase) + (uint32_t)(g * p.nstages * p.stage_bytes);
   const uint32_t group_bars = smem_u32(Abase - MBAR_BYTES) + 8 * SS_MAX_STAGES * g;
   using Pipe = std::conditional_t<SPLIT, SsPipe<Schedule, NST>, SsCursorPipe<NST, sizeof(T) == 2>>;
-  Pipe pipe = [&]() {
-    if constexpr (SPLIT) return Pipe{p, group_stages, group_bars, sched, nitems, p.CIC / QE};
-    else return Pipe(p, group_stages, group_bars, sched, nitems, p.CIC / QE);
-  }();
+  Pipe pipe{p, group_stages, group_bars, sched, nitems, p.CIC / QE};
   // this thread's A-fragment rows (register-A layout: rows lg and lg + 8 of the warp's 16 in
   // the m64 block, i.e. tile rows 32 wig + lg and 16 further with the interleaved row groups)
   const uint32_t frag_off = (uint32_t)((wig * 32 + (lane >> 2)) * 16 + (lane & 3) * 4);
