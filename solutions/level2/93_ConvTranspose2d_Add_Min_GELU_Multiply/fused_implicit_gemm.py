@@ -171,6 +171,14 @@ struct Epilogue {
 };
 
 // min(v, 0) in one instruction, NaN propagating like torch.min (sm_80+).
+// a + b that ptxas cannot merge with a plain a + b elsewhere: the 16-bit epilogue's votes add each bias
+// once for the test and again for the stores, and with plain adds ptxas kept all 128 sums of the first
+// pass alive for the second (255 registers, spills; perf log v64).
+__device__ __forceinline__ float add_unshared(float a, float b) {
+  float r;
+  asm("add.rn.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));
+  return r;
+}
 __device__ __forceinline__ float min0_nan(float v) {
   float r;
   asm("min.NaN.f32 %0, %1, 0f00000000;" : "=f"(r) : "f"(v));
@@ -1259,30 +1267,60 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
   int oh0, ow0;
   T* orow = output_row(p, static_cast<T*>(p.out), valid ? m : p.Mtot - 1, oh0, ow0);
   const float zero_out = epi.zero_mul(0.f);
+  const float2 zeros[4] = {{zero_out, zero_out}, {zero_out, zero_out}, {zero_out, zero_out}, {zero_out, zero_out}};
   bool anynan = false;
   // n8 block t holds the slice's channels 2t and 2t + 1, phase rows 0 and 1 (pw in the pair)
   const int plane = p.Ho * p.Wo, slice_co = nslice * (BNT / 4), cleft = p.Cout - slice_co;
   T* chan = orow + (int64_t)slice_co * plane;
+  // Each n8 block opens with a warp vote: does every pre-activation of the block clamp to +0? With
+  // positive-leaning pre-activations (torch.rand inputs) most blocks do, and every output is then
+  // zero_mul(+0): no clamp, no transposition, no erf. A sum clamps to +0 exactly when it lies in
+  // [+0, +inf], i.e. when its bits, read unsigned, are at most those of +inf (-0, negatives and NaNs
+  // are larger), so the test costs one integer max per value.
+  // 16-bit outputs take every block's vote before the first store: bf16 measured 11 us faster that way
+  // on kernelbench-v0.1, TF32 4.5 us slower, so the 32-bit kernels vote block by block (perf log v64).
+  constexpr bool VOTES_FIRST = sizeof(T) == 2;
+  uint32_t zero_blocks = 0;   // VOTES_FIRST: bit t set when block t clamps to +0
+  if constexpr (VOTES_FIRST) {
+#pragma unroll
+    for (int t = 0; t < BNT / 8; ++t) {
+      const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
+      uint32_t top = 0;
+#pragma unroll
+      for (int q = 0; q < 4; ++q) {
+        const float* a = &acc[q & 1][t * 4 + 2 * (q >> 1)];
+        top = max(top, max(__float_as_uint(add_unshared(a[0], badd)), __float_as_uint(add_unshared(a[1], badd))));
+      }
+      zero_blocks |= (uint32_t)!__any_sync(0xffffffffu, top > 0x7f800000u) << t;
+    }
+  }
 #pragma unroll
   for (int t = 0; t < BNT / 8; ++t, chan += 2 * plane) {
-    // A warp vote first: does every pre-activation of the block clamp to +0? With positive-leaning
-    // pre-activations (torch.rand inputs) most blocks do, and every output is then zero_mul(+0):
-    // no clamp, no transposition, no erf. A sum clamps to +0 exactly when it lies in [+0, +inf],
-    // i.e. when its bits, read unsigned, are at most those of +inf (-0, negatives and NaNs are
-    // larger), so the test costs one integer max per value.
-    const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
     float2 v[4];
-    uint32_t top = 0;
+    if constexpr (VOTES_FIRST) {
+      if (zero_blocks >> t & 1) {
+        store_block<T, false>(chan, plane, p.Wo, valid, cleft - 2 * t, zeros, epi);
+        continue;
+      }
+      const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
 #pragma unroll
-    for (int q = 0; q < 4; ++q) {
-      float* a = &acc[q & 1][t * 4 + 2 * (q >> 1)];
-      v[q] = make_float2(a[0] + badd, a[1] + badd);
-      top = max(top, max(__float_as_uint(v[q].x), __float_as_uint(v[q].y)));
-    }
-    if (!__any_sync(0xffffffffu, top > 0x7f800000u)) {
-      const float2 c[4] = {{zero_out, zero_out}, {zero_out, zero_out}, {zero_out, zero_out}, {zero_out, zero_out}};
-      store_block<T, false>(chan, plane, p.Wo, valid, cleft - 2 * t, c, epi);
-      continue;
+      for (int q = 0; q < 4; ++q) {
+        const float* a = &acc[q & 1][t * 4 + 2 * (q >> 1)];
+        v[q] = make_float2(a[0] + badd, a[1] + badd);
+      }
+    } else {
+      const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
+      uint32_t top = 0;
+#pragma unroll
+      for (int q = 0; q < 4; ++q) {
+        const float* a = &acc[q & 1][t * 4 + 2 * (q >> 1)];
+        v[q] = make_float2(a[0] + badd, a[1] + badd);
+        top = max(top, max(__float_as_uint(v[q].x), __float_as_uint(v[q].y)));
+      }
+      if (!__any_sync(0xffffffffu, top > 0x7f800000u)) {
+        store_block<T, false>(chan, plane, p.Wo, valid, cleft - 2 * t, zeros, epi);
+        continue;
+      }
     }
 #pragma unroll
     for (int q = 0; q < 4; ++q) {
@@ -1918,7 +1956,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v63",
+            name="ct93_fused_implicit_gemm_v64",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
