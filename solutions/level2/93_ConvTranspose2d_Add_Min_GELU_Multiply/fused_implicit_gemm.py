@@ -970,7 +970,7 @@ __device__ __forceinline__ void unpaired_epilogue(const Params& p, float (&acc)[
 // ========================================================================================
 // The two groups run free (no ping-pong turns; perf log v14, v20): measured faster here, since each group keeps
 // chunks of wgmmas in flight, and the other group's epilogue overlaps at random phase.
-// A stages per group: chunks on the tensor cores (in_flight) + chunks loading. SS_MIN_STAGES decides
+// A stages per group: chunks on the tensor cores (IN_FLIGHT) + chunks loading. SS_MIN_STAGES decides
 // the chunk size. TF32's 128-column slices then take as many stages as shared memory holds beside B,
 // up to what the mbarrier area holds: on kernelbench-v0.1 their one-k-block chunks left 46 KB unused
 // while 7% of warp samples waited for a stage to land. More stages measured slower for exact fp32
@@ -1371,13 +1371,12 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   constexpr int ACC = SPLIT ? BNT : BNT / 2;
   static_assert(!SPLIT || TAPS > 0, "exact fp32 keeps a chunk's x_lo fragments in registers");
   // Chunks of wgmmas in flight per group. A stage is refilled once its chunk has retired, so a load
-  // has nstages - in_flight - 1 chunk times to land. Exact fp32 keeps one chunk (its x_lo registers
-  // are reused by the next chunk). The other modes keep two, except TF32's 128-column slices when
-  // they get only 4 stages: there its A stages arrived late with two (ncu: 9% of warp samples at the
-  // stage wait), and one measured 0.036 ms faster (perf log v33). With the 7 stages of kernelbench-v0.1,
-  // two in flight measured 0.010 ms faster than one (perf log v37).
-  constexpr int IN_FLIGHT = SPLIT ? 1 : 2;   // at most
-  const int in_flight = MODE == TF32 && BNT == 128 && p.nstages < 5 ? 1 : IN_FLIGHT;
+  // has nstages - IN_FLIGHT - 1 chunk times to land. Exact fp32 keeps one chunk (its x_lo registers
+  // are reused by the next chunk). TF32's 128-column slices keep one too: with 4 stages its A stages
+  // arrived late with two (perf log v33), and since the turns pass late (v62, v63), one group issues
+  // alone most of the time, and one chunk in flight, with loads a chunk further ahead, measured 20 us
+  // faster than two on kernelbench-v0.1's 7 stages (perf log v65). The other modes keep two.
+  constexpr int IN_FLIGHT = SPLIT || (MODE == TF32 && BNT == 128) ? 1 : 2;
   extern __shared__ __align__(128) unsigned char smem[];
   ColInfo* tab = reinterpret_cast<ColInfo*>(smem + b_bytes);
   unsigned char* Abase = smem + b_bytes + BNT * sizeof(ColInfo) + MBAR_BYTES;
@@ -1438,7 +1437,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   float acc[WG_MB][ACC];
 
   if (SPLIT ? leader : wig == 0)
-    for (int d = 0; d < (int)pipe.nstages() - in_flight; ++d) {
+    for (int d = 0; d < (int)pipe.nstages() - IN_FLIGHT; ++d) {
       if constexpr (SPLIT) pipe.issue(0, 0, 0, d);
       else pipe.issue();
     }
@@ -1539,13 +1538,12 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
           wgmma_commit();
         }
       }
-      if (IN_FLIGHT == 1 || in_flight == 1) wgmma_wait<1>();
-      else wgmma_wait<2>();
-      // Every warp of the group is past the wait: item q - in_flight's wgmmas are done, so
-      // its stage takes item q + nstages - in_flight.
+      wgmma_wait<IN_FLIGHT>();
+      // Every warp of the group is past the wait: item q - IN_FLIGHT's wgmmas are done, so
+      // its stage takes item q + nstages - IN_FLIGHT.
       group_bar(bar_id);
       if constexpr (SPLIT) {
-        if (leader) pipe.issue(q, k, chunk, pipe.nstages() - in_flight);
+        if (leader) pipe.issue(q, k, chunk, pipe.nstages() - IN_FLIGHT);
       } else {
         pipe.consumed();
         if (wig == 0) pipe.issue();   // the whole warp: one elected lane issues
@@ -1956,7 +1954,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v64",
+            name="ct93_fused_implicit_gemm_v65",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
