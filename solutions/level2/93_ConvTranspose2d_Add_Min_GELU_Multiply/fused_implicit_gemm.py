@@ -170,7 +170,6 @@ struct Epilogue {
   __device__ __forceinline__ float operator()(float pre) const { return gelu_mul(clamp(pre)); }
 };
 
-// min(v, 0) in one instruction, NaN propagating like torch.min (sm_80+).
 // a + b that ptxas cannot merge with a plain a + b elsewhere: the 16-bit epilogue's votes add each bias
 // once for the test and again for the stores, and with plain adds ptxas kept all 128 sums of the first
 // pass alive for the second (255 registers, spills; perf log v64).
@@ -179,6 +178,7 @@ __device__ __forceinline__ float add_unshared(float a, float b) {
   asm("add.rn.f32 %0, %1, %2;" : "=f"(r) : "f"(a), "f"(b));
   return r;
 }
+// min(v, 0) in one instruction, NaN propagating like torch.min (sm_80+).
 __device__ __forceinline__ float min0_nan(float v) {
   float r;
   asm("min.NaN.f32 %0, %1, 0f00000000;" : "=f"(r) : "f"(v));
