@@ -58,8 +58,8 @@ struct Params {{
       }
       """ + _STAMP.format(slot="1 + 4 * chunk") + """
       // k-block"""),
-    ("""      else wgmma_wait<2>();
-""", """      else wgmma_wait<2>();
+    ("""      wgmma_wait<IN_FLIGHT>();
+""", """      wgmma_wait<IN_FLIGHT>();
       """ + _STAMP.format(slot="2 + 4 * chunk") + """
 """),
     ("""      group_bar(bar_id);
