@@ -1296,31 +1296,22 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
   }
 #pragma unroll
   for (int t = 0; t < BNT / 8; ++t, chan += 2 * plane) {
+    if (VOTES_FIRST && (zero_blocks >> t & 1)) {
+      store_block<T, false>(chan, plane, p.Wo, valid, cleft - 2 * t, zeros, epi);
+      continue;
+    }
+    const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
     float2 v[4];
-    if constexpr (VOTES_FIRST) {
-      if (zero_blocks >> t & 1) {
-        store_block<T, false>(chan, plane, p.Wo, valid, cleft - 2 * t, zeros, epi);
-        continue;
-      }
-      const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
+    uint32_t top = 0;   // unused when VOTES_FIRST
 #pragma unroll
-      for (int q = 0; q < 4; ++q) {
-        const float* a = &acc[q & 1][t * 4 + 2 * (q >> 1)];
-        v[q] = make_float2(a[0] + badd, a[1] + badd);
-      }
-    } else {
-      const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
-      uint32_t top = 0;
-#pragma unroll
-      for (int q = 0; q < 4; ++q) {
-        const float* a = &acc[q & 1][t * 4 + 2 * (q >> 1)];
-        v[q] = make_float2(a[0] + badd, a[1] + badd);
-        top = max(top, max(__float_as_uint(v[q].x), __float_as_uint(v[q].y)));
-      }
-      if (!__any_sync(0xffffffffu, top > 0x7f800000u)) {
-        store_block<T, false>(chan, plane, p.Wo, valid, cleft - 2 * t, zeros, epi);
-        continue;
-      }
+    for (int q = 0; q < 4; ++q) {
+      const float* a = &acc[q & 1][t * 4 + 2 * (q >> 1)];
+      v[q] = make_float2(a[0] + badd, a[1] + badd);
+      top = max(top, max(__float_as_uint(v[q].x), __float_as_uint(v[q].y)));
+    }
+    if (!VOTES_FIRST && !__any_sync(0xffffffffu, top > 0x7f800000u)) {
+      store_block<T, false>(chan, plane, p.Wo, valid, cleft - 2 * t, zeros, epi);
+      continue;
     }
 #pragma unroll
     for (int q = 0; q < 4; ++q) {
