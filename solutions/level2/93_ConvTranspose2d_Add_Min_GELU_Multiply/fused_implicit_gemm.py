@@ -1118,7 +1118,9 @@ struct TileSchedule {
 // it the group's next wgmmas) busy for hundreds of cycles per chunk (perf log v36).
 // issue() is called by one thread of the group; the stage mbarrier expects that one arrival.
 // NST: the stage count as a constant, or 0 for p.nstages. The copies stay a loop over the run-time slab count:
-// written out, they measured 7 us slower here (perf log v59).
+// written out, they measured 7 us slower here (perf log v59). The other kernels' SsCursorPipe, generalized to this
+// schedule and serving exact fp32 too, measured 51 us slower for it (perf log, twenty-sixth session: `pu`), so
+// exact fp32 keeps this pipe.
 template <typename Schedule, int NST>
 struct SsPipe {
   const Params& p;
