@@ -37,6 +37,7 @@ _CUDA_SRC = r"""
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <stdint.h>
+#include <climits>
 #include <cuda.h>
 #include <cudaTypedefs.h>
 
@@ -152,8 +153,9 @@ struct Params {
   CUtensorMap xgmap;    // SS path, tma: xg as 32-bit words (64, xg_rows / 16, slabs), box (64, npos / 16, CIC / QE)
 };
 
-// Per-column epilogue info for the CTA's N-slice.
-struct ColInfo { int colOff; float bias; int ph; int pw; };
+// Per-column epilogue info for the CTA's N-slice. 12 bytes (the host keeps the stride S, and so the phases, within
+// a short): the 512 bytes this saves on a 128-column slice let TF32's kernelbench-v0.1 take an eighth stage.
+struct ColInfo { int colOff; float bias; short ph, pw; };
 
 // ---- exact-erf GELU epilogue, written exactly as PyTorch evaluates it -------------------
 struct Epilogue {
@@ -1365,11 +1367,10 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   static_assert(!SPLIT || TAPS > 0, "exact fp32 keeps a chunk's x_lo fragments in registers");
   // Chunks of wgmmas in flight per group. A stage is refilled once its chunk has retired, so a load
   // has nstages - IN_FLIGHT - 1 chunk times to land. Exact fp32 keeps one chunk (its x_lo registers
-  // are reused by the next chunk). TF32's 128-column slices keep one too: with 4 stages its A stages
-  // arrived late with two (perf log v33), and since the turns pass late (v62, v63), one group issues
-  // alone most of the time, and one chunk in flight, with loads a chunk further ahead, measured 20 us
-  // faster than two on kernelbench-v0.1's 7 stages (perf log v65). The other modes keep two.
-  constexpr int IN_FLIGHT = SPLIT || (MODE == TF32 && BNT == 128) ? 1 : 2;
+  // are reused by the next chunk). The others keep two. On kernelbench-v0.1, TF32's 128-column slices
+  // measured one in flight 13-20 us faster than two at 7 stages (loads 5 chunks ahead against 4: perf
+  // log v65), and two in flight at 8 stages (5 ahead again) 2-14 us faster than that (perf log v66).
+  constexpr int IN_FLIGHT = SPLIT ? 1 : 2;
   extern __shared__ __align__(128) unsigned char smem[];
   ColInfo* tab = reinterpret_cast<ColInfo*>(smem + b_bytes);
   unsigned char* Abase = smem + b_bytes + BNT * sizeof(ColInfo) + MBAR_BYTES;
@@ -1720,7 +1721,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   const int max_smem = (int)prop->sharedMemPerBlockOptin;
   const int64_t Mtot64 = (int64_t)Nb * p.Hq * p.Wq;
   bool fast = Mtot64 < (int64_t)INT32_MAX && (int64_t)Cout * Ho * Wo < (int64_t)INT32_MAX &&
-              (int64_t)Cin * H * W < (int64_t)INT32_MAX;
+              (int64_t)Cin * H * W < (int64_t)INT32_MAX && S <= SHRT_MAX;
   int smem_total = 0;
   bool use_ss = false;   // SS wgmma kernel on the channels-last copy of x
   int ctas_per_sm = 1;   // CTAs per SM the chosen kernel runs with (the grid covers them)
@@ -1756,7 +1757,11 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
       for (int ctas = ss_ctas_per_sm(MODE, ss_bn); ctas >= 1 && !fast; --ctas) {
         const int budget = std::min(max_smem, (int)(prop->sharedMemPerMultiprocessor / ctas -
                                                     prop->reservedSharedMemPerBlock));
-        for (int cic = MODE == F32X3 ? KB_CI : 2 * KB_CI; cic >= KB_CI && !fast; cic -= KB_CI) {
+        // TF32's 128-column slices take one-k-block chunks: with the 12-byte column table, two-k-block chunks fit
+        // kernelbench-v0.1 at 4 stages, which measured 15 us slower than v65's 7 one-k-block stages (perf log v66:
+        // what `s8` ran).
+        const int cic_max = MODE == F32X3 || (MODE == TF32 && ss_bn == BN) ? KB_CI : 2 * KB_CI;
+        for (int cic = cic_max; cic >= KB_CI && !fast; cic -= KB_CI) {
           const int cinp = round_up(Cin, cic), nkb = cinp / KB_CI * p.T * p.T;
           const int npos = stage_rows(BM + halo, esz);
           const int stage = cic / vpe * npos * 16;
@@ -1947,7 +1952,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v65",
+            name="ct93_fused_implicit_gemm_v66",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
