@@ -1369,7 +1369,8 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   // has nstages - IN_FLIGHT - 1 chunk times to land. Exact fp32 keeps one chunk (its x_lo registers
   // are reused by the next chunk). The others keep two. On kernelbench-v0.1, TF32's 128-column slices
   // measured one in flight 13-20 us faster than two at 7 stages (loads 5 chunks ahead against 4: perf
-  // log v65), and two in flight at 8 stages (5 ahead again) 2-14 us faster than that (perf log v66).
+  // log v65); two in flight at 8 stages (5 ahead again) measured 0-3 us faster than that on two fast
+  // machines and 14 us on a slow one (perf log v66).
   constexpr int IN_FLIGHT = SPLIT ? 1 : 2;
   extern __shared__ __align__(128) unsigned char smem[];
   ColInfo* tab = reinterpret_cast<ColInfo*>(smem + b_bytes);
@@ -1759,7 +1760,8 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
                                                     prop->reservedSharedMemPerBlock));
         // TF32's 128-column slices take one-k-block chunks: with the 12-byte column table, two-k-block chunks fit
         // kernelbench-v0.1 at 4 stages, which measured 15 us slower than v65's 7 one-k-block stages (perf log v66:
-        // what `s8` ran).
+        // what `s8` ran). It also spares Cin 8 its padding to 16 channels (25 us); Cin 16 loses ~4.5 us, and
+        // keeping two-k-block chunks where they get 7 stages did not measurably win it back (perf log v66).
         const int cic_max = MODE == F32X3 || (MODE == TF32 && ss_bn == BN) ? KB_CI : 2 * KB_CI;
         for (int cic = cic_max; cic >= KB_CI && !fast; cic -= KB_CI) {
           const int cinp = round_up(Cin, cic), nkb = cinp / KB_CI * p.T * p.T;
