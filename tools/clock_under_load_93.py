@@ -14,6 +14,7 @@ import time
 import pandas as pd
 import torch
 
+from ab_93 import build
 from bench_fused_93 import SOL, load
 
 QUERY = "timestamp,clocks.sm,clocks.mem,power.draw,power.limit,temperature.gpu,clocks_throttle_reasons.active"
@@ -30,11 +31,7 @@ def loaded_samples(csv_path: str) -> pd.DataFrame:
 
 def run_mode(sol, mode: str, seconds: float, csv_path: str) -> float:
     """ms per call over `seconds` of back-to-back calls, with nvidia-smi sampling into csv_path."""
-    torch.manual_seed(0)
-    model = sol.ModelNew(64, 128, 4, 2, 0.5, 2.0).cuda()
-    x = torch.rand(128, 64, 64, 64, device="cuda")
-    if mode == "bf16":
-        model, x = model.bfloat16(), x.bfloat16()
+    model, x = build(sol, "v0.1", mode, "rand")
     with torch.no_grad():
         for _ in range(5):
             model(x)
