@@ -1,5 +1,5 @@
 """tools/clock_under_load_93.py reads nvidia-smi's CSV; this checks, without a GPU, that it keeps only the samples
-taken under load and turns clock and power into numbers."""
+taken under load (not those with no reason or with the idle reason) and turns clock and power into numbers."""
 import sys
 from pathlib import Path
 
@@ -14,10 +14,12 @@ temperature.gpu, clocks_event_reasons.active
 2026/12/03 14:40:53.340, 1980 MHz, 3201 MHz, 85.07 W, 700.00 W, 35, 0x0000000000000000
 2026/12/03 14:40:53.395, 1785 MHz, 3201 MHz, 691.91 W, 700.00 W, 52, 0x0000000000000004
 2026/12/03 14:40:53.450, 1755 MHz, 3201 MHz, 703.82 W, 700.00 W, 53, 0x0000000000000004
+2026/12/03 14:40:53.505, 1980 MHz, 3201 MHz, 90.12 W, 700.00 W, 40, 0x0000000000000001
+2026/12/03 14:40:53.560, 1980 MHz, 3201 MHz, 95.40 W, 700.00 W, 40, 0x0000000000000005
 """
 
 
-def test_loaded_samples_keep_only_rows_with_a_clock_event_reason(tmp_path):
+def test_loaded_samples_keep_only_rows_with_a_reason_other_than_idle(tmp_path):
     csv_path = tmp_path / "smi_tf32.csv"
     csv_path.write_text(SAMPLES)
     loaded = clock_under_load_93.loaded_samples(str(csv_path))
