@@ -2,8 +2,9 @@
 
 Calls the solution's kernelbench-v0.1 ModelNew back to back for a few seconds per mode (no L2 flush between
 calls) while `nvidia-smi` samples the card every 50 ms into OUT_DIR/smi_<mode>.csv, and prints the time per
-call and, from the samples taken under load (a clock-event reason other than idle set), the SM clock and power. A card held
-at its power limit runs below its maximum clock, so the trace's cycles and a machine's times depend on it.
+call and, from the samples taken under load (a clock-event reason other than idle set), the SM clock and power.
+A card held at its power limit runs below its maximum clock, so the trace's cycles and a machine's times depend on
+it.
 
 Usage: python3 tools/clock_under_load_93.py OUT_DIR [--sol FILE] [--seconds S]
 """
@@ -19,8 +20,6 @@ from bench_fused_93 import SOL, load
 
 QUERY = "timestamp,clocks.sm,clocks.mem,power.draw,power.limit,temperature.gpu,clocks_throttle_reasons.active"
 COLUMNS = ["timestamp", "sm_mhz", "mem_mhz", "power_w", "limit_w", "temp_c", "reasons"]
-
-
 GPU_IDLE = 0x1   # the clock-event reason nvidia-smi reports while nothing runs
 
 
@@ -30,7 +29,7 @@ def loaded_samples(csv_path: str) -> pd.DataFrame:
     for col, unit in (("sm_mhz", " MHz"), ("power_w", " W"), ("limit_w", " W")):
         d[col] = d[col].str.replace(unit, "").astype(float)
     reasons = d.reasons.map(lambda r: int(r, 16))
-    return d[(reasons != 0) & (reasons & GPU_IDLE == 0)]
+    return d[(reasons != 0) & ((reasons & GPU_IDLE) == 0)]
 
 
 def run_mode(sol, mode: str, seconds: float, csv_path: str) -> float:
