@@ -28,6 +28,10 @@ Usage: python3 tools/store_patterns_93.py [PATTERN[@GRID] ...]   (default: 0 5 1
   26, 27 pattern 14 with an L2 evict_last (26) or evict_first (27) cache policy on every store
   28 pattern 19's tiles, each lane storing the 16-byte unit that starts at one of its 2 positions per block of 8
     (a row-pair kernel's accumulators stored without staging), plus each row's 8-byte head or tail
+  29 tiles of two global image rows (v = 2t, 2t + 1), positions j < 64 as an SS kernel's two m64 blocks hold them
+    after the quad transposition: per store one (co, ph), lanes 0-15 row v and 16-31 row v + 1 at j = 16 warp + l;
+    the 8 pairs at j = 64 of each n8 block (2 co x 2 ph x 2 rows) by lanes 0-7 of one warp after the block's stores;
+    30 the same with the j = 64 pairs at the end of the tile; 31 without them (those pairs are not checked)
 Patterns 7-9 and 13 view the output as 8-byte elements (one row pair 2i, 2i+1 is 130 of them,
 1040 bytes): TMA needs strides that are multiples of 16 bytes, and a 130-float row is 520. A box
 must also start 16-byte aligned: a part starting at element 65 (the second row) faults with an
@@ -549,6 +553,22 @@ __global__ void __launch_bounds__(256,1) bulk_run_k(float* out) {
   if (lane < 4) asm volatile("cp.async.bulk.wait_group 0;" ::: "memory");
 }
 
+// Patterns 29-31: row-pair tiles of a positions-as-M kernel, which computes j = 64 apart (see the usage text).
+template <int PAT>
+__global__ void __launch_bounds__(256,1) rowtile_k(float* out) {
+  const int lane = threadIdx.x & 31, warp = (threadIdx.x >> 5) & 3, grp = threadIdx.x >> 7;
+  const int nslice = blockIdx.x & 3, mrow = blockIdx.x >> 2, nrows = gridDim.x >> 2;
+  for (int t = mrow*2 + grp; t < NB*HQ/2; t += nrows*2) {
+    const int m = (2*t + (lane >> 4))*WQ + 16*warp + (lane & 15);
+    for (int blk = 0; blk < 16; ++blk) {
+      #pragma unroll
+      for (int s = 0; s < 4; ++s) put(out, m, 4*blk + s, nslice);
+      if (PAT == 29 && warp == (blk & 3) && lane < 8) put(out, (2*t + (lane >> 2))*WQ + WQ - 1, 4*blk + (lane & 3), nslice);
+    }
+    if (PAT == 30) put(out, (2*t + (lane >> 4))*WQ + WQ - 1, 16*warp + (lane & 15), nslice);
+  }
+}
+
 __global__ void col_k(float* out) {
   const int rows = NB * CO * OH;
   for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < rows; r += gridDim.x * blockDim.x) {
@@ -587,6 +607,9 @@ void run(torch::Tensor out, int pat, int grid) {
     case 20: run_k<false><<<grid, 256>>>(p); break;
     case 21: run_k<true, true><<<grid, 256>>>(p); col_k<<<132 * 8, 256>>>(p); break;
     case 22: col_k<<<132 * 8, 256>>>(p); break;
+    case 29: rowtile_k<29><<<grid, 256>>>(p); break;
+    case 30: rowtile_k<30><<<grid, 256>>>(p); break;
+    case 31: rowtile_k<31><<<grid, 256>>>(p); break;
     case 23: {
       constexpr int smem = 8 * 2 * RUN_ROUND_BYTES;
       static bool attr = false;
@@ -621,6 +644,8 @@ def main():
             ok = torch.equal(out, torch.full_like(out, 1.5))
         elif pat == 22:   # writes only the last pair of every row
             ok = torch.equal(out.view(-1, 130)[:, 128:], expected.view(-1, 130)[:, 128:])
+        elif pat == 31:   # leaves the last pair of every row unwritten
+            ok = torch.equal(out.view(-1, 130)[:, :128], expected.view(-1, 130)[:, :128])
         else:
             ok = torch.equal(out[2 * shift:], expected[2 * shift:])
         times = []
