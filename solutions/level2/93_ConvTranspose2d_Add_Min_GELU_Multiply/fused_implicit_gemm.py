@@ -1276,6 +1276,19 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
   // n8 block t holds the slice's channels 2t and 2t + 1, phase rows 0 and 1 (pw in the pair)
   const int plane = p.Ho * p.Wo, slice_co = nslice * (BNT / 4), cleft = p.Cout - slice_co;
   T* chan = orow + (int64_t)slice_co * plane;
+  // All-zero blocks store one constant, so their lanes may take any of the warp's 32 positions. In position
+  // order each half-warp's 8-byte stores cover 16 consecutive positions (128 contiguous bytes of a row) instead
+  // of the transposed order's four 32-byte pieces: 39% fewer L1 data-stage wavefronts for the stores, a stage
+  // the wgmma operands also use. Only TF32's 128-column kernels take it: exact fp32 measured slower with it
+  // and 16-bit stores take one pass per warp in either order (perf log v69).
+  constexpr bool ZERO_IN_ORDER = sizeof(T) == 4 && BNT == 128;
+  T* zchan = chan;
+  bool zvalid = valid;
+  if constexpr (ZERO_IN_ORDER) {
+    const int mz = m0 + 32 * wig + lane;
+    zvalid = mz < p.Mtot;
+    zchan = output_row(p, static_cast<T*>(p.out), zvalid ? mz : p.Mtot - 1, oh0, ow0) + (int64_t)slice_co * plane;
+  }
   // Each n8 block opens with a warp vote: does every pre-activation of the block clamp to +0? With
   // positive-leaning pre-activations (torch.rand inputs) most blocks do, and every output is then
   // zero_mul(+0): no clamp, no transposition, no erf. A sum clamps to +0 exactly when it lies in
@@ -1299,9 +1312,10 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
     }
   }
 #pragma unroll
-  for (int t = 0; t < BNT / 8; ++t, chan += 2 * plane) {
+  for (int t = 0; t < BNT / 8; ++t, chan += 2 * plane, zchan += ZERO_IN_ORDER ? 2 * plane : 0) {
     if (VOTES_FIRST && (zero_blocks >> t & 1)) {
-      store_block<T, false>(chan, plane, p.Wo, valid, cleft - 2 * t, zeros, epi);
+      store_block<T, false>(ZERO_IN_ORDER ? zchan : chan, plane, p.Wo, ZERO_IN_ORDER ? zvalid : valid, cleft - 2 * t, zeros,
+                            epi);
       continue;
     }
     const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
@@ -1314,7 +1328,8 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
       top = max(top, max(__float_as_uint(v[q].x), __float_as_uint(v[q].y)));
     }
     if (!VOTES_FIRST && !__any_sync(0xffffffffu, top > 0x7f800000u)) {
-      store_block<T, false>(chan, plane, p.Wo, valid, cleft - 2 * t, zeros, epi);
+      store_block<T, false>(ZERO_IN_ORDER ? zchan : chan, plane, p.Wo, ZERO_IN_ORDER ? zvalid : valid, cleft - 2 * t, zeros,
+                            epi);
       continue;
     }
 #pragma unroll
@@ -1954,7 +1969,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v66",
+            name="ct93_fused_implicit_gemm_v69",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
