@@ -1277,10 +1277,11 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
   const int plane = p.Ho * p.Wo, slice_co = nslice * (BNT / 4), cleft = p.Cout - slice_co;
   T* chan = orow + (int64_t)slice_co * plane;
   // All-zero blocks store one constant, so their lanes may take any of the warp's 32 positions. In position
-  // order each half-warp's 8-byte stores cover 16 consecutive positions (128 contiguous bytes of a row) instead
-  // of the transposed order's four 32-byte pieces: 39% fewer L1 data-stage wavefronts for the stores, a stage
-  // the wgmma operands also use. Only TF32's 128-column kernels take it: exact fp32 measured slower with it
-  // and 16-bit stores take one pass per warp in either order (perf log v69).
+  // order each half-warp's 8-byte stores cover 16 consecutive positions (128 contiguous bytes unless they cross a
+  // grid row) instead of the transposed order's four 32-byte pieces: 39% fewer L1 data-stage wavefronts for the
+  // stores, a stage the wgmma operands also use. Only TF32's 128-column kernels take it: exact fp32 measured slower
+  // with it, the 64-column TF32 kernel no faster, and 16-bit stores take one pass per warp in either order (perf
+  // log v69).
   constexpr bool ZERO_IN_ORDER = sizeof(T) == 4 && BNT == 128;
   T* zchan = chan;
   bool zvalid = valid;
