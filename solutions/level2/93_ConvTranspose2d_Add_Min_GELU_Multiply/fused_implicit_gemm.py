@@ -1282,10 +1282,9 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
   // stores, a stage the wgmma operands also use. Only TF32's 128-column kernels take it: exact fp32 measured slower
   // with it, the 64-column TF32 kernel no faster, and 16-bit stores take one pass per warp in either order (perf
   // log v69).
-  constexpr bool ZERO_IN_ORDER = sizeof(T) == 4 && BNT == 128;
-  T* zchan = chan;
+  T* zchan = chan;   // where this lane stores the all-zero blocks
   bool zvalid = valid;
-  if constexpr (ZERO_IN_ORDER) {
+  if constexpr (sizeof(T) == 4 && BNT == 128) {
     const int mz = m0 + 32 * wig + lane;
     zvalid = mz < p.Mtot;
     zchan = output_row(p, static_cast<T*>(p.out), zvalid ? mz : p.Mtot - 1, oh0, ow0) + (int64_t)slice_co * plane;
@@ -1313,10 +1312,9 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
     }
   }
 #pragma unroll
-  for (int t = 0; t < BNT / 8; ++t, chan += 2 * plane, zchan += ZERO_IN_ORDER ? 2 * plane : 0) {
+  for (int t = 0; t < BNT / 8; ++t, chan += 2 * plane, zchan += 2 * plane) {
     if (VOTES_FIRST && (zero_blocks >> t & 1)) {
-      store_block<T, false>(ZERO_IN_ORDER ? zchan : chan, plane, p.Wo, ZERO_IN_ORDER ? zvalid : valid, cleft - 2 * t, zeros,
-                            epi);
+      store_block<T, false>(zchan, plane, p.Wo, zvalid, cleft - 2 * t, zeros, epi);
       continue;
     }
     const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
@@ -1329,8 +1327,7 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
       top = max(top, max(__float_as_uint(v[q].x), __float_as_uint(v[q].y)));
     }
     if (!VOTES_FIRST && !__any_sync(0xffffffffu, top > 0x7f800000u)) {
-      store_block<T, false>(ZERO_IN_ORDER ? zchan : chan, plane, p.Wo, ZERO_IN_ORDER ? zvalid : valid, cleft - 2 * t, zeros,
-                            epi);
+      store_block<T, false>(zchan, plane, p.Wo, zvalid, cleft - 2 * t, zeros, epi);
       continue;
     }
 #pragma unroll
