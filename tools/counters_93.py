@@ -9,6 +9,7 @@ tensor pipe's activity. ncu flushes the caches before the launch (its default); 
 under its own name, as for tools/ab_93.py.
 
 Usage: python3 tools/counters_93.py OUT_DIR NAME=FILE [NAME=FILE ...] [--modes tf32,bf16] [--metrics A,B,...]
+  modes: tf32, fp32 (exact fp32: allow_tf32 off), bf16
 """
 import argparse
 import csv
@@ -67,7 +68,7 @@ def child(path: str, name: str, mode: str) -> None:
     import torch
     from ab_93 import build
     from bench_fused_93 import load
-    torch.backends.cudnn.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = mode != "fp32"   # fp32: exact fp32, as in tools/ab_93.py
     model, x = build(load(path, name), "v0.1", mode, "rand")
     with torch.no_grad():
         for _ in range(WARMUP_CALLS + 1):
