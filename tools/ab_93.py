@@ -6,9 +6,11 @@ first, the median of the paired differences with a bootstrap 95% interval. Each 
 extension under its own name (`load_inline(name=...)`), or the builds overwrite each other.
 
 Usage: python3 tools/ab_93.py [--regime sync|queued] [--trials N] [--configs v0.1,v0] [--modes tf32,fp32,bf16]
-                              NAME=FILE NAME=FILE [...]
+                              [--dist problem|rand|randn] NAME=FILE NAME=FILE [...]
   sync:   device-wide sync before each call's start event, as run.py times (the host path counts)
   queued: flush and call enqueued back to back, as tools/bench_fused_93.py's time_fn (kernel time)
+  dist:   the inputs: the config's problem file's (default; torch.rand makes nearly every v0.1 output 0), or
+          rand / randn for every config
 """
 import argparse
 import random
@@ -78,6 +80,7 @@ def main():
     ap.add_argument("--trials", type=int, default=100)
     ap.add_argument("--configs", default="v0.1,v0")
     ap.add_argument("--modes", default="tf32,fp32,bf16")
+    ap.add_argument("--dist", choices=("problem", "rand", "randn"), default="problem")
     ap.add_argument("variants", nargs="+", help="NAME=FILE, the first is the reference")
     args = ap.parse_args()
     sols = {}
@@ -85,10 +88,10 @@ def main():
         name, path = spec.split("=", 1)
         sols[name] = load(path, "ab_" + name)
         sols[name]._load_ext()
-    print(torch.__version__, torch.cuda.get_device_name(), "regime", args.regime, flush=True)
+    print(torch.__version__, torch.cuda.get_device_name(), "regime", args.regime, "inputs", args.dist, flush=True)
     ref = next(iter(sols))
     for cname in args.configs.split(","):
-        x_dist = problem_dist(cname)
+        x_dist = problem_dist(cname) if args.dist == "problem" else args.dist
         for mode in args.modes.split(","):
             if cname != "v0.1" and mode != "tf32":
                 continue

@@ -157,17 +157,48 @@ struct Params {
 // a short): the 512 bytes this saves on a 128-column slice let TF32's kernelbench-v0.1 take an eighth stage.
 struct ColInfo { int colOff; float bias; short ph, pw; };
 
-// ---- exact-erf GELU epilogue, written exactly as PyTorch evaluates it -------------------
+// ---- exact-erf GELU epilogue -----------------------------------------------------------
+// GELU is only ever applied to clamped values v = min(pre + add, 0): v <= 0, or NaN. There
+// 1 + erf(v / sqrt2) = erfc(t) with t = -v / sqrt2 >= 0, evaluated as erfc(t) = q P(q) exp(-t^2),
+// q = 1 / (1 + 0.4 t), P of degree 8 fitted to erfc(t) exp(t^2) / q over t in [0, 9.5] (relative
+// error 6e-8; beyond 9.5 exp(-t^2) flushes to 0). One path for every v: erff's two argument ranges
+// diverge within a warp on randn-like inputs, and PyTorch's 1 + erff(v / sqrt2) cancels for v < -3
+// (no correct digit left below v = -5.5, where it returns 0). Against float64 the outputs are within
+// 1.3e-7 (absolute, mul = 2; PyTorch's fp32 formula: 1.7e-7) and 8e-6 relative (perf log v71).
+__device__ __forceinline__ float rcp_approx(float x) {
+  float r;
+  asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+  return r;
+}
+__device__ __forceinline__ float exp2_approx(float x) {
+  float r;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+  return r;
+}
+
 struct Epilogue {
   float add, mul;
   __device__ __forceinline__ float clamp(float pre) const {
     const float v = pre + add;
     return v > 0.f ? 0.f : v;                    // torch.min(v, 0): NaN propagates
   }
+  // v <= 0 or NaN (the clamp's output); v = -inf gives NaN, as PyTorch's -inf * 0 does.
   __device__ __forceinline__ float gelu_mul(float v) const {
-    return v * 0.5f * (1.f + erff(v * 0.70710678118654752440f)) * mul;
+    const float t = v * -0.70710678118654752440f;
+    const float q = rcp_approx(fmaf(0.4f, t, 1.f));
+    float r = 4.026449472e-02f;
+    r = fmaf(r, q, -1.354565024e-01f);
+    r = fmaf(r, q, 7.381184399e-02f);
+    r = fmaf(r, q, 9.976458549e-02f);
+    r = fmaf(r, q, 7.148375362e-02f);
+    r = fmaf(r, q, 1.969736964e-01f);
+    r = fmaf(r, q, 2.009557784e-01f);
+    r = fmaf(r, q, 2.265761197e-01f);
+    r = fmaf(r, q, 2.256262749e-01f);
+    const float erfc_t = q * r * exp2_approx(t * t * -1.44269504088896340736f);
+    return v * (0.5f * mul) * erfc_t;
   }
-  // v == +-0: the formula above is exactly v * 0.5f * 1.f * mul (same sign, same bits)
+  // v == +-0: gelu_mul gives +-0 (v times a finite factor), the same bits as this
   __device__ __forceinline__ float zero_mul(float v) const { return v * 0.5f * mul; }
   __device__ __forceinline__ float operator()(float pre) const { return gelu_mul(clamp(pre)); }
 };
@@ -1967,7 +1998,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v69",
+            name="ct93_fused_implicit_gemm_v71",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
