@@ -1,0 +1,42 @@
+"""The GELU constants in problem 93's solution file, checked on the CPU with tools/gelu_fit_93.py: a refit gives them
+back, and evaluated in float32 as the kernel evaluates them they keep the accuracy the solution's comments state."""
+import sys
+from pathlib import Path
+
+import torch
+
+TOOLS = Path(__file__).resolve().parents[1] / "tools"
+sys.path.insert(0, str(TOOLS))
+import gelu_fit_93 as fit  # noqa: E402
+
+V = -torch.linspace(0, 12, 400_001, dtype=torch.float64).to(torch.float32)
+NEAR = V[V >= -fit.NEAR0]
+
+
+def test_a_refit_gives_back_the_solution_constants():
+    p, g = fit.solution_constants()
+    assert (len(p), len(g)) == (9, 7)
+    for ours, refit in ((p, fit.fit_erfc_form()), (g, fit.fit_near0_form())):
+        # one float32 rounding of the fit apart, give or take the last digits of another LAPACK
+        torch.testing.assert_close(torch.tensor(ours, dtype=torch.float64), refit, rtol=1e-6, atol=0)
+
+
+def test_erfc_form_keeps_its_stated_accuracy_with_the_mufu_at_their_error_bounds():
+    p, _ = fit.solution_constants()
+    abs_err, rel_err = fit.worst_erfc_form(V, p)
+    assert abs_err <= 3.3e-7 and rel_err <= 1.9e-5, (abs_err, rel_err)
+
+
+def test_near0_form_stays_within_twice_pytorchs_error_there():
+    """Its Horner rounding (about an ulp of G, amplified up to 6.5x by 1 + v G) against the rounding of erf."""
+    _, g = fit.solution_constants()
+    ours = fit.errors(fit.emulate_near0_form(NEAR, g), NEAR)
+    pytorch = fit.errors(fit.pytorch_formula(NEAR), NEAR)
+    assert ours[0] <= 2 * pytorch[0] and ours[1] <= 2 * pytorch[1], (ours, pytorch)
+
+
+def test_pytorchs_formula_cancels_where_the_erfc_form_does_not():
+    p, _ = fit.solution_constants()
+    far = V[V < -6]
+    assert (fit.pytorch_formula(far) == 0).all()
+    assert (fit.emulate_erfc_form(far, p) != 0).all()
