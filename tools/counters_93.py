@@ -1,15 +1,18 @@
 """Nsight Compute counters of problem 93's main kernel for several solution files (run on the GPU box).
 
 For each mode and NAME=FILE, ncu profiles one launch of the SS kernel (after four warm-up calls; kernelbench-v0.1,
-`torch.rand` inputs, `--clock-control none`) in a child process of this script that builds the file's ModelNew and
+`torch.rand` inputs unless --dist randn, `--clock-control none`) in a child process of this script that builds the file's ModelNew and
 calls it. Prints one table, a row per counter and a column per mode and variant; ncu's CSV and log per column go
 to OUT_DIR. The default counters are those of the perf log's entry "What v66's stores cost": duration and clock,
 DRAM bytes, sectors L2 filled from DRAM, the L1 data stage's wavefronts (shared memory, global stores) and the
 tensor pipe's activity. ncu flushes the caches before the launch (its default); a file must build its extension
 under its own name, as for tools/ab_93.py.
 
-Usage: python3 tools/counters_93.py OUT_DIR NAME=FILE [NAME=FILE ...] [--modes tf32,bf16] [--metrics A,B,...]
-  modes: tf32, fp32 (exact fp32: allow_tf32 off), bf16
+Usage: python3 tools/counters_93.py OUT_DIR NAME=FILE [NAME=FILE ...] [--modes tf32,bf16] [--dist rand|randn]
+                                    [--metrics A,B,... | --stalls]
+  modes:  tf32, fp32 (exact fp32: allow_tf32 off), bf16
+  dist:   randn makes nearly every epilogue block take the GELU (rand: nearly none)
+  stalls: the warp stall reasons per issued instruction (STALL_METRICS) instead of the default counters
 """
 import argparse
 import csv
@@ -33,6 +36,11 @@ METRICS = [
     "l1tex__t_requests_pipe_lsu_mem_global_op_st.sum",
     "sm__pipe_tensor_cycles_active.avg.pct_of_peak_sustained_elapsed",
 ]
+STALL_METRICS = [
+    f"smsp__average_warps_issue_stalled_{reason}_per_issue_active.ratio"
+    for reason in ("wait", "barrier", "long_scoreboard", "short_scoreboard", "math_pipe_throttle", "mio_throttle",
+                   "lg_throttle", "dispatch_stall", "no_instruction", "drain", "membar")
+] + ["gpu__time_duration.sum"]
 KERNEL = "regex:ct93_wgmma_ss_kernel"   # the main kernel, not the pre-pass
 WARMUP_CALLS = 4
 
@@ -51,10 +59,10 @@ def read_ncu_csv(text: str) -> dict:
     return {row["Metric Name"]: float(row["Metric Value"].replace(",", "")) for row in table}
 
 
-def profile(out_dir: Path, name: str, path: str, mode: str, metrics: list) -> dict:
+def profile(out_dir: Path, name: str, path: str, mode: str, dist: str, metrics: list) -> dict:
     """Counters of one launch of `path`'s main kernel in `mode`; ncu's output saved as out_dir/name_mode.csv."""
     cmd = ["ncu", "--clock-control", "none", "-k", KERNEL, "--launch-skip", str(WARMUP_CALLS), "--launch-count", "1",
-           "--metrics", ",".join(metrics), "--csv", sys.executable, __file__, "--child", path, name, mode]
+           "--metrics", ",".join(metrics), "--csv", sys.executable, __file__, "--child", path, name, mode, dist]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     (out_dir / f"{name}_{mode}.csv").write_text(run.stdout)
     (out_dir / f"{name}_{mode}.log").write_text(run.stderr)
@@ -63,13 +71,13 @@ def profile(out_dir: Path, name: str, path: str, mode: str, metrics: list) -> di
     return read_ncu_csv(run.stdout)
 
 
-def child(path: str, name: str, mode: str) -> None:
+def child(path: str, name: str, mode: str, dist: str) -> None:
     """Build `path`'s kernelbench-v0.1 model in `mode` and call it WARMUP_CALLS + 1 times (ncu profiles the last)."""
     import torch
     from ab_93 import build
     from bench_fused_93 import load
     torch.backends.cudnn.allow_tf32 = mode != "fp32"   # fp32: exact fp32, as in tools/ab_93.py
-    model, x = build(load(path, name), "v0.1", mode, "rand")
+    model, x = build(load(path, name), "v0.1", mode, dist)
     with torch.no_grad():
         for _ in range(WARMUP_CALLS + 1):
             model(x)
@@ -77,23 +85,26 @@ def child(path: str, name: str, mode: str) -> None:
 
 
 def main():
-    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+    if len(sys.argv) == 6 and sys.argv[1] == "--child":
         child(*sys.argv[2:])
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out_dir")
     ap.add_argument("variants", nargs="+", help="NAME=FILE")
     ap.add_argument("--modes", default="tf32")
-    ap.add_argument("--metrics", default=",".join(METRICS))
+    ap.add_argument("--dist", choices=("rand", "randn"), default="rand")
+    picks = ap.add_mutually_exclusive_group()
+    picks.add_argument("--metrics", default=",".join(METRICS))
+    picks.add_argument("--stalls", action="store_true", help="the warp stall reasons (STALL_METRICS)")
     args = ap.parse_args()
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    metrics = args.metrics.split(",")
+    metrics = STALL_METRICS if args.stalls else args.metrics.split(",")
     columns = {}
     for mode in args.modes.split(","):
         for spec in args.variants:
             name, path = spec.split("=", 1)
-            columns[f"{mode} {name}"] = profile(out_dir, name, str(Path(path).resolve()), mode, metrics)
+            columns[f"{mode} {name}"] = profile(out_dir, name, str(Path(path).resolve()), mode, args.dist, metrics)
     with pd.option_context("display.width", 250, "display.max_columns", None, "display.float_format", "{:,.4g}".format):
         print(pd.DataFrame(columns).reindex(metrics))
 
