@@ -161,12 +161,13 @@ struct ColInfo { int colOff; float bias; short ph, pw; };
 // GELU is only ever applied to clamped values v = min(pre + add, 0): v <= 0, or NaN. There
 // 1 + erf(v / sqrt2) = erfc(t) with t = -v / sqrt2 >= 0, evaluated as erfc(t) = q P(q) exp(-t^2),
 // q = 1 / (1 + 0.4 t), P of degree 8 fitted to erfc(t) exp(t^2) / q over t in [0, 9.5] (relative
-// error 6e-8; beyond 9.5 exp(-t^2) flushes to 0). One path for every v (blocks near 0 may take
-// gelu_mul_near0): erff's two argument ranges diverge within a warp on randn-like inputs, and
-// PyTorch's 1 + erff(v / sqrt2) cancels for v < -3 (no correct digit left below v = -5.5, where it
-// returns 0). Emulated in float32 with the MUFU's error bounds, the outputs are within 3.3e-7 of
-// float64 (mul = 2; PyTorch's fp32 formula: 1.7e-7) and 1.9e-5 relative down to v = -12 (perf log
-// v71; the fits and the emulation: tools/gelu_fit_93.py).
+// error 6e-8; beyond 9.5 exp(-t^2) flushes to 0). Cheaper than erff, which runs one degree-6 chain
+// with its coefficients selected per argument range (about 20 instructions, and an EX2 for the warp
+// when any lane has |x| >= 1); and PyTorch's 1 + erff(v / sqrt2) cancels for v < -3 (no correct
+// digit left below v = -5.5, where it returns 0). Blocks near 0 may take gelu_mul_near0 instead.
+// Emulated in float32 with the MUFU's error bounds, the outputs are within 3.3e-7 of float64
+// (mul = 2; PyTorch's fp32 formula: 1.7e-7) and 1.9e-5 relative down to v = -12 (perf log v71;
+// the fits and the emulation: tools/gelu_fit_93.py).
 __device__ __forceinline__ float rcp_approx(float x) {
   float r;
   asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
