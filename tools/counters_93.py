@@ -1,9 +1,9 @@
 """Nsight Compute counters of problem 93's main kernel for several solution files (run on the GPU box).
 
 For each mode and NAME=FILE, ncu profiles one launch of the SS kernel (after four warm-up calls; kernelbench-v0.1,
-`torch.rand` inputs unless --dist randn, `--clock-control none`) in a child process of this script that builds the file's ModelNew and
-calls it. Prints one table, a row per counter and a column per mode and variant; ncu's CSV and log per column go
-to OUT_DIR. The default counters are those of the perf log's entry "What v66's stores cost": duration and clock,
+`torch.rand` inputs unless --dist randn, `--clock-control none`) in a child process of this script that builds the
+file's ModelNew and calls it. Prints one table, a row per counter and a column per mode and variant; ncu's CSV and
+log per column go to OUT_DIR. The default counters are those of the perf log's entry "What v66's stores cost": duration and clock,
 DRAM bytes, sectors L2 filled from DRAM, the L1 data stage's wavefronts (shared memory, global stores) and the
 tensor pipe's activity. ncu flushes the caches before the launch (its default); a file must build its extension
 under its own name, as for tools/ab_93.py.

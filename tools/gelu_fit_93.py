@@ -73,7 +73,7 @@ def _f32(x: torch.Tensor) -> torch.Tensor:
 
 def _fma(a, b, c) -> torch.Tensor:
     """float32 fma: the float64 product of two float32 values is exact, so one rounding of a*b + c remains."""
-    return _f32(a.double() * b.double() + c.double() if torch.is_tensor(c) else a.double() * b.double() + c)
+    return _f32(a.double() * b.double() + torch.as_tensor(c, dtype=torch.float64))
 
 
 def _horner(coeffs: list, x: torch.Tensor) -> torch.Tensor:

@@ -1313,10 +1313,10 @@ __device__ __forceinline__ void store_block(T* chan, int plane, int row, bool va
   }
 }
 
-// NEAR0: blocks near 0 may take gelu_mul_near0. Exact fp32 keeps gelu_mul alone: with both forms it measured
+// NEAR0_FORM: blocks near 0 may take gelu_mul_near0. Exact fp32 keeps gelu_mul alone: with both forms it measured
 // 11.5 us slower on kernelbench-v0.1 (torch.rand, where nearly every block is all-zero) and no faster on randn
 // (perf log v72).
-template <typename T, int BNT, bool NEAR0>
+template <typename T, int BNT, bool NEAR0_FORM>
 __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
                                                     int m0, int nslice, int wig, int lane, const Epilogue& epi) {
   const int lt = lane & 3;
@@ -1392,7 +1392,7 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
     quad_transpose(v, lt);
     // Blocks whose negative values all lie within NEAR0 of 0 take the GELU without MUFU (the most negative value
     // has the largest bits of the lane; a NaN passes either way).
-    if (NEAR0 && __all_sync(0xffffffffu, top <= __float_as_uint(-Epilogue::NEAR0)))
+    if (NEAR0_FORM && __all_sync(0xffffffffu, top <= __float_as_uint(-Epilogue::NEAR0)))
       store_block<T, GELU_NEAR0>(chan, plane, p.Wo, valid, cleft - 2 * t, v, epi);
     else
       store_block<T, GELU_FULL>(chan, plane, p.Wo, valid, cleft - 2 * t, v, epi);
