@@ -110,6 +110,20 @@ __device__ __forceinline__ void store_pair(T* dst, float v0, float v1) {
   *reinterpret_cast<uint32_t*>(dst) =
       (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) | ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
 }
+// The same store under a predicate, with no branch around it: behind a branch ptxas moves the math that feeds
+// the store into it, and the GELUs of a block's four pairs then run one pair at a time (perf log v74).
+__device__ __forceinline__ void store_pair_if(bool pred, float* dst, float v0, float v1) {
+  asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %3, 0;\n@p st.global.v2.f32 [%0], {%1, %2};\n}" ::"l"(dst), "f"(v0),
+               "f"(v1), "r"((int)pred) : "memory");
+}
+template <typename T>
+__device__ __forceinline__ void store_pair_if(bool pred, T* dst, float v0, float v1) {
+  T lo = from_f<T>(v0), hi = from_f<T>(v1);
+  const uint32_t bits =
+      (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) | ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
+  asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %2, 0;\n@p st.global.b32 [%0], %1;\n}" ::"l"(dst), "r"(bits),
+               "r"((int)pred) : "memory");
+}
 
 // Division by a run-time constant via multiply-high (divisor fixed per launch; n < 2^31).
 // Integer division is ~20 instructions on the GPU, and the loader/epilogue index math
@@ -1300,23 +1314,31 @@ __device__ __forceinline__ void quad_transpose(float2 (&v)[4], int lt) {
 // block's two (`chan` points at the first one's phase-0 row), phase row s % 2; `channels` of the
 // two exist (Cout need not fill the slice). The offsets follow from the column order (co, ph, pw),
 // so no column table is read. FORM: the values are stored as they are, or through one of the GELUs.
+// PREDICATED: the stores go under predicates, with no branch (the GELU forms always: see store_pair_if).
 enum GeluForm : int { STORED_AS_IS, GELU_NEAR0, GELU_FULL };
-template <typename T, int FORM>
+template <typename T, int FORM, bool PREDICATED = true>
 __device__ __forceinline__ void store_block(T* chan, int plane, int row, bool valid, int channels,
                                             const float2 (&v)[4], const Epilogue& epi) {
+  static_assert(PREDICATED || FORM == STORED_AS_IS, "a branch around the store serialises the GELUs");
 #pragma unroll
   for (int s = 0; s < 4; ++s) {
     float a = v[s].x, b = v[s].y;
     if constexpr (FORM == GELU_NEAR0) a = epi.gelu_mul_near0(a), b = epi.gelu_mul_near0(b);
     if constexpr (FORM == GELU_FULL) a = epi.gelu_mul(a), b = epi.gelu_mul(b);
-    if (valid && s / 2 < channels) store_pair(chan + (s / 2) * plane + (s % 2) * row, a, b);
+    T* dst = chan + (s / 2) * plane + (s % 2) * row;
+    if constexpr (PREDICATED) store_pair_if(valid && s / 2 < channels, dst, a, b);
+    else if (valid && s / 2 < channels) store_pair(dst, a, b);
   }
 }
 
 // NEAR0_FORM: blocks near 0 may take gelu_mul_near0. Exact fp32 keeps gelu_mul alone: with both forms it measured
 // 11.5 us slower on kernelbench-v0.1 (torch.rand, where nearly every block is all-zero) and no faster on randn
 // (perf log v72).
-template <typename T, int BNT, bool NEAR0_FORM>
+// ZEROS_PREDICATED: the all-zero blocks' stores go under predicates too. With the GELU blocks' stores predicated,
+// TF32 measured 49 us slower on kernelbench-v0.1 when the all-zero blocks kept their branches, and within 3.4 us of
+// v73 (branches everywhere) when they did not; exact fp32 and bf16 measured 39 and 9 us faster with the branches
+// (perf log v74).
+template <typename T, int BNT, bool NEAR0_FORM, bool ZEROS_PREDICATED>
 __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
                                                     int m0, int nslice, int wig, int lane, const Epilogue& epi) {
   const int lt = lane & 3;
@@ -1368,7 +1390,7 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
 #pragma unroll
   for (int t = 0; t < BNT / 8; ++t, chan += 2 * plane, zchan += 2 * plane) {
     if (VOTES_FIRST && (zero_blocks >> t & 1)) {
-      store_block<T, STORED_AS_IS>(zchan, plane, p.Wo, zvalid, cleft - 2 * t, zeros, epi);
+      store_block<T, STORED_AS_IS, ZEROS_PREDICATED>(zchan, plane, p.Wo, zvalid, cleft - 2 * t, zeros, epi);
       continue;
     }
     const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
@@ -1381,7 +1403,7 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
       top = max(top, max(__float_as_uint(v[q].x), __float_as_uint(v[q].y)));
     }
     if (!VOTES_FIRST && !__any_sync(0xffffffffu, top > 0x7f800000u)) {
-      store_block<T, STORED_AS_IS>(zchan, plane, p.Wo, zvalid, cleft - 2 * t, zeros, epi);
+      store_block<T, STORED_AS_IS, ZEROS_PREDICATED>(zchan, plane, p.Wo, zvalid, cleft - 2 * t, zeros, epi);
       continue;
     }
 #pragma unroll
@@ -1625,7 +1647,8 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
 #pragma unroll
     for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
     auto finish = [&](float (&c)[WG_MB][BNT / 2]) {
-      if constexpr (PAIRED) transposed_epilogue<T, BNT, MODE != F32X3>(p, c, tab, m0, nslice, wig, lane, epi);
+      if constexpr (PAIRED)
+        transposed_epilogue<T, BNT, MODE != F32X3, MODE == TF32>(p, c, tab, m0, nslice, wig, lane, epi);
       else unpaired_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
     };
     if constexpr (SPLIT) {
@@ -2026,7 +2049,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v73",
+            name="ct93_fused_implicit_gemm_v75",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
