@@ -1314,36 +1314,49 @@ __device__ __forceinline__ void quad_transpose(float2 (&v)[4], int lt) {
 // block's two (`chan` points at the first one's phase-0 row), phase row s % 2; `channels` of the
 // two exist (Cout need not fill the slice). The offsets follow from the column order (co, ph, pw),
 // so no column table is read. FORM: the values are stored as they are, or through one of the GELUs.
-// PREDICATED: the stores go under predicates, with no branch around them (see store_pair_if).
+// How a block's values and stores are ordered. PER_PAIR: each pair's values, then its store behind a branch; a GELU's
+// math for the pair then runs inside the branch, one pair at a time. VALUES_FIRST: the four pairs' values, then the
+// stores behind branches. PREDICATED: the four pairs' values, then the stores under predicates with no branch around
+// them (store_pair_if), so that a block's GELUs run interleaved. For the all-zero blocks' constants the first two
+// differ only in the code ptxas makes of the whole kernel (perf log v74-v77).
 enum GeluForm : int { STORED_AS_IS, GELU_NEAR0, GELU_FULL };
-template <typename T, int FORM, bool PREDICATED>
+enum StoreOrder : int { PER_PAIR, VALUES_FIRST, PREDICATED };
+template <typename T, int FORM, int ORDER>
 __device__ __forceinline__ void store_block(T* chan, int plane, int row, bool valid, int channels,
                                             const float2 (&v)[4], const Epilogue& epi) {
-  float2 out[4];
+  const auto value = [&](float x) {
+    if constexpr (FORM == GELU_NEAR0) return epi.gelu_mul_near0(x);
+    else if constexpr (FORM == GELU_FULL) return epi.gelu_mul(x);
+    else return x;
+  };
+  if constexpr (ORDER == PER_PAIR) {
 #pragma unroll
-  for (int s = 0; s < 4; ++s) {
-    float a = v[s].x, b = v[s].y;
-    if constexpr (FORM == GELU_NEAR0) a = epi.gelu_mul_near0(a), b = epi.gelu_mul_near0(b);
-    if constexpr (FORM == GELU_FULL) a = epi.gelu_mul(a), b = epi.gelu_mul(b);
-    out[s] = make_float2(a, b);
-  }
+    for (int s = 0; s < 4; ++s) {
+      const float a = value(v[s].x), b = value(v[s].y);
+      if (valid && s / 2 < channels) store_pair(chan + (s / 2) * plane + (s % 2) * row, a, b);
+    }
+  } else {
+    float2 out[4];
 #pragma unroll
-  for (int s = 0; s < 4; ++s) {
-    T* dst = chan + (s / 2) * plane + (s % 2) * row;
-    if constexpr (PREDICATED) store_pair_if(valid && s / 2 < channels, dst, out[s].x, out[s].y);
-    else if (valid && s / 2 < channels) store_pair(dst, out[s].x, out[s].y);
+    for (int s = 0; s < 4; ++s) out[s] = make_float2(value(v[s].x), value(v[s].y));
+#pragma unroll
+    for (int s = 0; s < 4; ++s) {
+      T* dst = chan + (s / 2) * plane + (s % 2) * row;
+      if constexpr (ORDER == PREDICATED) store_pair_if(valid && s / 2 < channels, dst, out[s].x, out[s].y);
+      else if (valid && s / 2 < channels) store_pair(dst, out[s].x, out[s].y);
+    }
   }
 }
 
 // NEAR0_FORM: blocks near 0 may take gelu_mul_near0. Exact fp32 keeps gelu_mul alone: with both forms it measured
 // 11.5 us slower on kernelbench-v0.1 (torch.rand, where nearly every block is all-zero) and no faster on randn
 // (perf log v72).
-// Store policies (perf log v74-v76): the all-zero blocks store behind branches, the near-0 GELU blocks under
-// predicates. FULL_PREDICATED: the full GELU's blocks under predicates too; TF32 keeps branches there. On
-// kernelbench-v0.1 (torch.rand: nearly every block all-zero) the TF32 kernel's time moved by -7 to +49 us with
-// the policies tried, although they change only code that such inputs rarely run; this one measured 6 us faster
-// than branches everywhere there, and 34 us faster on randn. The 16-bit and exact kernels were within 3 us on rand.
-template <typename T, int BNT, bool NEAR0_FORM, bool FULL_PREDICATED>
+// ZERO_ORDER, GELU_ORDER: store_block's order for the all-zero blocks and for the GELU blocks. The 16-bit and exact
+// kernels store the GELU blocks under predicates: randn inputs measured 69 us faster for bf16. TF32 keeps v73's
+// PER_PAIR everywhere: the other orders moved its time on kernelbench-v0.1 (torch.rand, nearly every block
+// all-zero) by -7 to +49 us against v73's across five machines, although they change only code that such inputs
+// rarely run (perf log v74-v77).
+template <typename T, int BNT, bool NEAR0_FORM, int ZERO_ORDER, int GELU_ORDER>
 __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
                                                     int m0, int nslice, int wig, int lane, const Epilogue& epi) {
   const int lt = lane & 3;
@@ -1395,7 +1408,7 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
 #pragma unroll
   for (int t = 0; t < BNT / 8; ++t, chan += 2 * plane, zchan += 2 * plane) {
     if (VOTES_FIRST && (zero_blocks >> t & 1)) {
-      store_block<T, STORED_AS_IS, false>(zchan, plane, p.Wo, zvalid, cleft - 2 * t, zeros, epi);
+      store_block<T, STORED_AS_IS, ZERO_ORDER>(zchan, plane, p.Wo, zvalid, cleft - 2 * t, zeros, epi);
       continue;
     }
     const float badd = tab[t * 8 + 2 * lt].bias + epi.add;
@@ -1408,7 +1421,7 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
       top = max(top, max(__float_as_uint(v[q].x), __float_as_uint(v[q].y)));
     }
     if (!VOTES_FIRST && !__any_sync(0xffffffffu, top > 0x7f800000u)) {
-      store_block<T, STORED_AS_IS, false>(zchan, plane, p.Wo, zvalid, cleft - 2 * t, zeros, epi);
+      store_block<T, STORED_AS_IS, ZERO_ORDER>(zchan, plane, p.Wo, zvalid, cleft - 2 * t, zeros, epi);
       continue;
     }
 #pragma unroll
@@ -1420,9 +1433,9 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
     // Blocks whose negative values all lie within NEAR0 of 0 take the GELU without MUFU (the most negative value
     // has the largest bits of the lane; a NaN passes either way).
     if (NEAR0_FORM && __all_sync(0xffffffffu, top <= __float_as_uint(-Epilogue::NEAR0)))
-      store_block<T, GELU_NEAR0, true>(chan, plane, p.Wo, valid, cleft - 2 * t, v, epi);
+      store_block<T, GELU_NEAR0, GELU_ORDER>(chan, plane, p.Wo, valid, cleft - 2 * t, v, epi);
     else
-      store_block<T, GELU_FULL, FULL_PREDICATED>(chan, plane, p.Wo, valid, cleft - 2 * t, v, epi);
+      store_block<T, GELU_FULL, GELU_ORDER>(chan, plane, p.Wo, valid, cleft - 2 * t, v, epi);
   }
   // Outputs whose pre-activation was NaN are re-evaluated directly (their rows: this warp's 32).
   if (__any_sync(0xffffffffu, anynan)) {
@@ -1653,7 +1666,8 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
     for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
     auto finish = [&](float (&c)[WG_MB][BNT / 2]) {
       if constexpr (PAIRED)
-        transposed_epilogue<T, BNT, MODE != F32X3, MODE != TF32>(p, c, tab, m0, nslice, wig, lane, epi);
+        transposed_epilogue<T, BNT, MODE != F32X3, MODE == TF32 ? PER_PAIR : VALUES_FIRST,
+                            MODE == TF32 ? PER_PAIR : PREDICATED>(p, c, tab, m0, nslice, wig, lane, epi);
       else unpaired_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
     };
     if constexpr (SPLIT) {
@@ -2054,7 +2068,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v76",
+            name="ct93_fused_implicit_gemm_v77",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
