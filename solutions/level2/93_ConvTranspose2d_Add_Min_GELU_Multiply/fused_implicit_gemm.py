@@ -104,11 +104,15 @@ __device__ __forceinline__ void store_pair(float* dst, float v0, float v1) {
   // 4-byte stores
   asm volatile("st.global.v2.f32 [%0], {%1, %2};" ::"l"(dst), "f"(v0), "f"(v1) : "memory");
 }
+// Two 16-bit values as one 32-bit word, v0 in the low half (the lower address)
+template <typename T>
+__device__ __forceinline__ uint32_t pack_pair(float v0, float v1) {
+  T lo = from_f<T>(v0), hi = from_f<T>(v1);
+  return (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) | ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
+}
 template <typename T>
 __device__ __forceinline__ void store_pair(T* dst, float v0, float v1) {
-  T lo = from_f<T>(v0), hi = from_f<T>(v1);
-  *reinterpret_cast<uint32_t*>(dst) =
-      (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) | ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
+  *reinterpret_cast<uint32_t*>(dst) = pack_pair<T>(v0, v1);
 }
 // The same store under a predicate, with no branch around it: behind a branch ptxas moves the math that feeds
 // the store into it, and the GELUs of a block's four pairs then run one pair at a time (perf log v74).
@@ -118,11 +122,8 @@ __device__ __forceinline__ void store_pair_if(bool pred, float* dst, float v0, f
 }
 template <typename T>
 __device__ __forceinline__ void store_pair_if(bool pred, T* dst, float v0, float v1) {
-  T lo = from_f<T>(v0), hi = from_f<T>(v1);
-  const uint32_t bits =
-      (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) | ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
-  asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %2, 0;\n@p st.global.b32 [%0], %1;\n}" ::"l"(dst), "r"(bits),
-               "r"((int)pred) : "memory");
+  asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %2, 0;\n@p st.global.b32 [%0], %1;\n}" ::"l"(dst),
+               "r"(pack_pair<T>(v0, v1)), "r"((int)pred) : "memory");
 }
 
 // Division by a run-time constant via multiply-high (divisor fixed per launch; n < 2^31).
@@ -308,8 +309,7 @@ __global__ void pack_b_kernel(const WT* __restrict__ w, uint4* __restrict__ out,
     } else {
       int k0 = cb * 16 + 2 * t + 8 * hk;
       using T = typename Traits<MODE>::T;
-      T lo = from_f<T>(wv(k0, n)), hi = from_f<T>(wv(k0 + 1, n));
-      v[q] = (uint32_t)(*reinterpret_cast<uint16_t*>(&lo)) | ((uint32_t)(*reinterpret_cast<uint16_t*>(&hi)) << 16);
+      v[q] = pack_pair<T>(wv(k0, n), wv(k0 + 1, n));
     }
   }
   out[idx] = make_uint4(v[0], v[1], v[2], v[3]);
