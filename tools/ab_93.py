@@ -8,7 +8,9 @@ extension under its own name (`load_inline(name=...)`), or the builds overwrite 
 Usage: python3 tools/ab_93.py [--regime sync|queued] [--trials N] [--configs v0.1,v0] [--modes tf32,fp32,bf16]
                               [--dist problem|rand|randn] NAME=FILE NAME=FILE [...]
   sync:   device-wide sync before each call's start event, as run.py times (the host path counts)
-  queued: flush and call enqueued back to back, as tools/bench_fused_93.py's time_fn (kernel time)
+  queued: flush and call enqueued back to back, as tools/bench_fused_93.py's time_fn (kernel time). Its first
+          ~0.1 s of calls run at the boost clock, later ones at the power-limited clock, and kernels can rank
+          differently at the two (perf log, thirty-third session); tools/clock_ab_93.py splits an A/B by clock
   dist:   the inputs: the config's problem file's (default; torch.rand makes nearly every v0.1 output 0), or
           rand / randn for every config
 """
