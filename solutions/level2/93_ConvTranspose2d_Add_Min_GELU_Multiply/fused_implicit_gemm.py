@@ -1353,9 +1353,9 @@ __device__ __forceinline__ void store_block(T* chan, int plane, int row, bool va
 // (perf log v72).
 // ZERO_ORDER, GELU_ORDER: store_block's order for the all-zero blocks and for the GELU blocks. The 16-bit and exact
 // kernels store the GELU blocks under predicates: randn inputs measured 69 us faster for bf16. TF32 keeps v73's
-// PER_PAIR everywhere: the other orders moved its time on kernelbench-v0.1 (torch.rand, nearly every block
-// all-zero) by -7 to +49 us against v73's across five machines, although they change only code that such inputs
-// rarely run (perf log v74-v77).
+// PER_PAIR everywhere: on kernelbench-v0.1 (torch.rand, nearly every block all-zero) v76's orders measured 3 us
+// faster below ~1900 MHz but 37-59 us slower at the 1980 MHz boost clock, where run.py's calls run, although they
+// change only code that such inputs rarely run (perf log v74-v77, and the thirty-third session's entry).
 template <typename T, int BNT, bool NEAR0_FORM, int ZERO_ORDER, int GELU_ORDER>
 __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
                                                     int m0, int nslice, int wig, int lane, const Epilogue& epi) {
