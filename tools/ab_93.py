@@ -25,14 +25,11 @@ from bench_fused_93 import ADD, CONFIGS, MUL, load
 L2_FLUSH_BYTES = 256 * 1024 * 1024
 
 
-def paired_trials(calls: dict, trials: int, sync: bool) -> dict:
-    """Event times in ms per variant; trial i of every variant runs back to back, in turn."""
-    flush = torch.empty(L2_FLUSH_BYTES // 4, dtype=torch.int32, device="cuda")
-    for fn in calls.values():
-        for _ in range(5):
-            fn()
-    torch.cuda.synchronize()
-    events = {name: [] for name in calls}
+def alternating_calls(calls: dict, flush: torch.Tensor, trials: int, sync: bool) -> list:
+    """(name, trial, start event, end event) per call. Trial i of every variant runs back to back, the first
+    variant rotating; each call follows an L2 flush and, with `sync`, a device-wide sync before its start event and
+    after its end event."""
+    events = []
     order = list(calls)
     for i in range(trials):
         for name in order[i % len(order):] + order[:i % len(order)]:   # rotate who goes first
@@ -45,9 +42,22 @@ def paired_trials(calls: dict, trials: int, sync: bool) -> dict:
             end.record()
             if sync:
                 torch.cuda.synchronize()
-            events[name].append((start, end))
+            events.append((name, i, start, end))
     torch.cuda.synchronize()
-    return {name: [s.elapsed_time(e) for s, e in pairs] for name, pairs in events.items()}
+    return events
+
+
+def paired_trials(calls: dict, trials: int, sync: bool) -> dict:
+    """Event times in ms per variant, in trial order (alternating_calls, after 5 warm-up calls of each)."""
+    flush = torch.empty(L2_FLUSH_BYTES // 4, dtype=torch.int32, device="cuda")
+    for fn in calls.values():
+        for _ in range(5):
+            fn()
+    torch.cuda.synchronize()
+    times = {name: [] for name in calls}
+    for name, _, start, end in alternating_calls(calls, flush, trials, sync):
+        times[name].append(start.elapsed_time(end))
+    return times
 
 
 def median_interval(diffs: list, resamples: int = 2000, seed: int = 0) -> tuple:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from ab_93 import L2_FLUSH_BYTES, build, median_interval, problem_dist
+from ab_93 import L2_FLUSH_BYTES, alternating_calls, build, median_interval, problem_dist
 from bench_fused_93 import load
 
 SEGMENTS = (("cold queued", False, True), ("sync", True, True), ("warm queued", False, False))  # name, sync, idle first
@@ -46,26 +46,12 @@ def attach_clocks(calls: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
 
 
 def run_segment(calls: dict, flush: torch.Tensor, trials: int, sync: bool) -> list:
-    """Rows (variant, trial, epoch, ms): trial i of every variant back to back, the first variant rotating."""
-    order = list(calls)
+    """Rows (variant, trial, epoch, ms) of tools/ab_93.py's alternating calls."""
     torch.cuda.synchronize()
     ref = torch.cuda.Event(enable_timing=True)
     ref.record()
     host0 = time.time()   # the reference event runs on an idle stream right after this host time
-    events = []
-    for i in range(trials):
-        for name in order[i % len(order):] + order[:i % len(order)]:
-            flush.zero_()
-            if sync:
-                torch.cuda.synchronize()
-            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
-            calls[name]()
-            end.record()
-            if sync:
-                torch.cuda.synchronize()
-            events.append((name, i, start, end))
-    torch.cuda.synchronize()
+    events = alternating_calls(calls, flush, trials, sync)
     return [(name, i, host0 + ref.elapsed_time(s) / 1e3, s.elapsed_time(e)) for name, i, s, e in events]
 
 

@@ -1,0 +1,47 @@
+"""tools/ab_93.py's alternating calls (shared with tools/clock_ab_93.py), checked without a GPU: CUDA events and
+syncs are replaced by fakes that log what the loop does, in order."""
+import sys
+from pathlib import Path
+
+import torch
+
+TOOLS = Path(__file__).resolve().parents[1] / "tools"
+sys.path.insert(0, str(TOOLS))
+import ab_93  # noqa: E402
+
+
+def fake_cuda(monkeypatch, log):
+    class Event:
+        def __init__(self, enable_timing=False):
+            assert enable_timing
+
+        def record(self):
+            log.append("record")
+
+    class Flush:
+        def zero_(self):
+            log.append("flush")
+
+    monkeypatch.setattr(torch.cuda, "Event", Event)
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda *a: log.append("sync"))
+    return Flush()
+
+
+def test_every_trial_runs_each_variant_once_after_a_flush_with_the_first_rotating(monkeypatch):
+    log = []
+    flush = fake_cuda(monkeypatch, log)
+    calls = {name: (lambda n: (lambda: log.append(n)))(name) for name in ("a", "b", "c")}
+    events = ab_93.alternating_calls(calls, flush, 4, sync=False)
+    assert [(name, trial) for name, trial, _, _ in events] == [
+        ("a", 0), ("b", 0), ("c", 0), ("b", 1), ("c", 1), ("a", 1),
+        ("c", 2), ("a", 2), ("b", 2), ("a", 3), ("b", 3), ("c", 3)]
+    # queued: flush, start, call, end per call and one sync at the end, none in between
+    assert log[:4] == ["flush", "record", "a", "record"]
+    assert log.count("sync") == 1 and log[-1] == "sync"
+
+
+def test_sync_regime_syncs_before_each_start_and_after_each_end(monkeypatch):
+    log = []
+    flush = fake_cuda(monkeypatch, log)
+    ab_93.alternating_calls({"a": lambda: log.append("a")}, flush, 2, sync=True)
+    assert log == ["flush", "sync", "record", "a", "record", "sync"] * 2 + ["sync"]
