@@ -3,7 +3,7 @@
 The SM clock moves with the load: after idle, the first ~0.1 s of back-to-back calls run at the 1980 MHz boost
 clock, then the power limit pulls it to 1845-1890 MHz (H200, 700 W); one call per sync (run.py's regime) stays at
 1935-1980. Two kernels can rank differently at the two clocks (perf log, thirty-third session: v76's TF32 kernel is
-5 us faster than v73's at <= 1890 MHz and 35-50 us slower at >= 1935), so a queued A/B that mixes both reports a
+~3 us faster than v73's at <= 1890 MHz and 37-59 us slower at 1980), so a queued A/B that mixes both reports a
 mixture. This runs tools/ab_93.py's alternating, L2-flushed calls in three segments -- after 3 s idle, queued;
 after 3 s idle, one call per sync; queued again, warm -- while nvidia-smi samples the clock every 10 ms. It prints,
 per segment and per sampled clock, each variant's median and its paired difference to the first variant.
@@ -63,7 +63,12 @@ def summarize(rows: pd.DataFrame, ref: str) -> pd.DataFrame:
     wide = wide.join(clock)
     out = []
     segments = [s for s, _, _ in SEGMENTS] + sorted(set(rows.segment) - {s for s, _, _ in SEGMENTS})
-    for (segment, mhz), g in sorted(wide.groupby(["segment", "sm_mhz"]), key=lambda kv: (segments.index(kv[0][0]), kv[0][1])):
+
+    def run_order(group):
+        (segment, mhz), _ = group
+        return segments.index(segment), mhz
+
+    for (segment, mhz), g in sorted(wide.groupby(["segment", "sm_mhz"]), key=run_order):
         line = {"segment": segment, "sm_mhz": int(mhz), "calls": len(g)}
         for name in rows.variant.unique():
             line[name] = g[name].median()
