@@ -2,6 +2,7 @@
 compile -> run -> judge, each stage in its own process, ending in a Result."""
 from __future__ import annotations
 
+import contextlib
 import datetime
 import math
 import shutil
@@ -15,6 +16,7 @@ import torch
 
 from . import ROOT, roofline
 from .candidate import Candidate, compile_env, exclusive_build
+from .clock import ClockSampler, clock_summary, gpu_uuid
 from .export import ExportError, as_submitted
 from .isolation import WorkerOutcome, run_worker
 from .problem import Problem
@@ -74,17 +76,33 @@ class ProblemEvaluation:
                 request = self._request("baseline", workdir, compile_baseline=self.settings.compile_baseline,
                                         ceilings_cache=str(self.settings.results_dir / "device_ceilings.json"))
                 referee = Referee(request["warmup"] + request["timing_trials"])
-                self._baseline = run_worker(request, workdir, self.settings.run_timeout_s, referee=referee)
+                with self._clock_sampler(workdir / "baseline_clock.csv") as clock:
+                    self._baseline = run_worker(request, workdir, self.settings.run_timeout_s, referee=referee)
             finally:
                 shutil.rmtree(workdir, ignore_errors=True)
             eager = self._baseline.payload.get("eager")
             if eager and referee.complete:
                 # eager reports its times honestly: what its windows hold beyond them is the pacing itself
                 self._baseline.payload["pacing_overhead_ms"] = beyond_reported_ms(referee.log, eager["times"])
+                if clock is not None:
+                    self._baseline.payload["eager_sm_clock"] = clock_summary(
+                        clock, call_windows(referee.log[-len(eager["times"]):]))
             if self._baseline.payload.get("ceilings_measured"):
                 roofline.save_ceilings(self.settings.results_dir / "device_ceilings.json",
                                        roofline.DeviceCeilings(**self._baseline.payload["ceilings"]))
         return self._baseline
+
+    def _clock_sampler(self, log_path: Path):
+        """A ClockSampler of this evaluation's GPU, as a context; None in its place when not on a GPU."""
+        if self.settings.device != "cuda" or not self.gpu_present:
+            return contextlib.nullcontext(None)
+        try:
+            gpu = gpu_uuid()
+        except Exception as exc:  # noqa: BLE001  no clock then; the times still stand
+            sampler = ClockSampler("", log_path)
+            sampler.error = f"no id for the GPU: {type(exc).__name__}: {exc}"
+            return sampler
+        return ClockSampler(gpu, log_path)
 
     @property
     def device_label(self) -> str:
@@ -144,7 +162,11 @@ class ProblemEvaluation:
         output_bytes = baseline.payload.get("workload", {}).get("output_bytes", 0)
         request = self._request("run", workdir, candidate=str(candidate.path), poison_bytes=2 * output_bytes)
         referee = Referee(request["warmup"] + request["timing_trials"])
-        stage = run_worker(request, workdir, self.settings.run_timeout_s, env, referee=referee)
+        with self._clock_sampler(workdir / "run_clock.csv") as clock:
+            stage = run_worker(request, workdir, self.settings.run_timeout_s, env, referee=referee)
+        if clock is not None:
+            result.detail["sm_clock"] = clock_summary(clock, call_windows(referee.log[-request["timing_trials"]:]))
+            result.sm_mhz = result.detail["sm_clock"].get("median_mhz", math.nan)
         self._keep(result, "run", stage, workdir)
         if stage.status != "ok":
             result.status, result.message = stage.status, _stage_message("run", stage)
@@ -268,7 +290,7 @@ class ProblemEvaluation:
             payload = self._baseline.payload
             result.detail["baseline"] = {k: payload.get(k) for k in
                                          ("eager", "compiled", "compile_error", "workload", "workload_error",
-                                          "ceilings", "message")}
+                                          "ceilings", "eager_sm_clock", "message")}
         write_record(result, self.settings.results_dir / "runs")
         return result
 
@@ -293,6 +315,11 @@ def beyond_reported_ms(timed_calls: list, times: list) -> float:
     """The median, over the timed (not warm-up) calls, of the referee's window less the time the
     process reported for the call."""
     return statistics.median(call.window_ms - t for call, t in zip(timed_calls[-len(times):], times))
+
+
+def call_windows(timed_calls: list) -> list[tuple[float, float]]:
+    """The referee's windows of `timed_calls` as (start, end) epoch seconds."""
+    return [(call.start_s, call.start_s + call.window_ms / 1e3) for call in timed_calls]
 
 
 def floor_unavailable(baseline: dict) -> str:

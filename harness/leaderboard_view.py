@@ -90,6 +90,10 @@ def _error(value) -> str:
     return f"{value:.1e}"
 
 
+def _mhz(value) -> str:
+    return f"{value:.0f}"
+
+
 def _text(value) -> str:
     return str(value)
 
@@ -106,6 +110,7 @@ COLUMNS = (
     ("vs compile", "speedup_compile", _speedup, True),
     ("median ms", "median_ms", format_ms, True),
     ("referee ms", "referee_ms", format_ms, True),
+    ("SM MHz", "sm_mhz", _mhz, True),
     ("floor ms", "floor_ms", format_ms, True),
     ("% of floor", "pct_of_floor", _percent, True),
     ("max abs err", "max_abs_err", _error, True),

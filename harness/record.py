@@ -33,6 +33,7 @@ class Result:
     max_rel_err_fp64: float = math.nan
     median_ms: float = math.nan
     referee_ms: float = math.nan
+    sm_mhz: float = math.nan
     eager_ms: float = math.nan
     compile_ms: float = math.nan
     speedup_eager: float = math.nan

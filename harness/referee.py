@@ -19,6 +19,7 @@ the time the candidate's process reports.
 """
 from __future__ import annotations
 
+import math
 import secrets
 import socket
 import struct
@@ -36,13 +37,14 @@ _WORD = struct.Struct("<q")
 
 @dataclass
 class TimedCall:
-    """One paced call as the referee saw it: its input seed, window (ms), committed checksum, and
-    whether its output was kept for the judge."""
+    """One paced call as the referee saw it: its input seed, window (ms), committed checksum, whether
+    its output was kept for the judge, and when the window opened (epoch s)."""
 
     seed: int
     window_ms: float
     checksum: int
     kept: bool
+    start_s: float = math.nan
 
 
 class Referee:
@@ -88,7 +90,8 @@ class Referee:
                     return
                 kept = call in self.keep
                 self._ours.send(b"\x01" if kept else b"\x00")
-                self.log.append(TimedCall(seed, (arrived_ns - start_ns) / 1e6, _WORD.unpack(message[1:])[0], kept))
+                self.log.append(TimedCall(seed, (arrived_ns - start_ns) / 1e6, _WORD.unpack(message[1:])[0], kept,
+                                          start_ns / 1e9))
         except OSError:   # the worker went away mid-call: the log stays incomplete
             return
 

@@ -29,7 +29,7 @@ def results_table(results: list, title: str) -> Table:
     """Correct candidates first, fastest first; the rest below with their status and message."""
     table = Table(title=title, show_lines=False)
     for name, justify in (("solution", "left"), ("status", "left"), ("flags", "left"), ("max abs err", "right"),
-                          ("median ms", "right"), ("referee ms", "right"), ("eager ms", "right"), ("compile ms", "right"),
+                          ("median ms", "right"), ("referee ms", "right"), ("SM MHz", "right"), ("eager ms", "right"), ("compile ms", "right"),
                           ("x eager", "right"), ("x compile", "right"), ("floor ms", "right"),
                           ("% of floor", "right"), ("message", "left")):
         table.add_column(name, justify=justify, overflow="fold")
@@ -37,7 +37,7 @@ def results_table(results: list, title: str) -> Table:
     for r in ranked:
         style = STATUS_STYLE.get(r.status, "red")
         table.add_row(r.solution, f"[{style}]{r.status}[/]", ",".join(r.flags), _num(r.max_abs_err, ".2e"),
-                      _num(r.median_ms, ".4f"), _num(r.referee_ms, ".4f"), _num(r.eager_ms, ".4f"), _num(r.compile_ms, ".4f"),
+                      _num(r.median_ms, ".4f"), _num(r.referee_ms, ".4f"), _num(r.sm_mhz, ".0f"), _num(r.eager_ms, ".4f"), _num(r.compile_ms, ".4f"),
                       _num(r.speedup_eager, ".2f"), _num(r.speedup_compile, ".2f"), _num(r.floor_ms, ".4f"),
                       _num(r.pct_of_floor, ".1f"), r.message[:160])
     return table

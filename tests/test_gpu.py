@@ -1,6 +1,7 @@
 """On a CUDA GPU: the full pipeline with CUDA candidates, poisoning, side streams, baselines and the floor."""
 import json
 import math
+import shutil
 
 import pytest
 
@@ -51,3 +52,11 @@ def test_baselines_floor_and_ceilings(evaluation):
     assert result.detail["verdict"]["precision"] == "tf32"
     ceilings = json.loads((evaluation.settings.results_dir / "device_ceilings.json").read_text())
     assert len(ceilings) == 1 and not math.isnan(next(iter(ceilings.values()))["copy_gbps"])
+
+
+@pytest.mark.skipif(shutil.which("nvidia-smi") is None, reason="the SM clock is sampled with nvidia-smi")
+def test_result_records_the_sm_clock_of_the_timed_calls(evaluation):
+    result = evaluate(evaluation, "good_pytorch")
+    clock, eager_clock = result.detail["sm_clock"], result.detail["baseline"]["eager_sm_clock"]
+    assert clock.get("calls_sampled", 0) > 0 and eager_clock.get("calls_sampled", 0) > 0, (clock, eager_clock)
+    assert 100 <= clock["min_mhz"] <= result.sm_mhz <= clock["max_mhz"] < 5000

@@ -13,17 +13,17 @@ NAN = math.nan
 
 
 def _row(problem, solution, status="ok", speedup=NAN, *, correct=True, degenerate=False, flags="",
-         median_ms=NAN, floor_ms=NAN, pct_of_floor=NAN):
+         median_ms=NAN, floor_ms=NAN, pct_of_floor=NAN, sm_mhz=NAN):
     return dict(problem=problem, config="kernelbench-v0.1", solution=solution, device="H100",
                 dtype="fp32", status=status, correct=correct, degenerate=degenerate, flags=flags,
                 max_abs_err=1e-6, max_rel_err=1e-6, median_ms=median_ms, eager_ms=5.83,
                 compile_ms=1.61, speedup_eager=speedup, speedup_compile=speedup / 3.6,
-                floor_ms=floor_ms, pct_of_floor=pct_of_floor)
+                floor_ms=floor_ms, pct_of_floor=pct_of_floor, sm_mhz=sm_mhz)
 
 
 def leaderboard() -> pd.DataFrame:
     return pd.DataFrame([
-        _row(P93, "slow", speedup=1.0, median_ms=5.83, floor_ms=0.42, pct_of_floor=7.2),
+        _row(P93, "slow", speedup=1.0, median_ms=5.83, floor_ms=0.42, pct_of_floor=7.2, sm_mhz=1980.0),
         _row(P93, "broken", status="compile_error", correct=NAN),
         _row(P93, "wrong_but_fast", speedup=50.0, correct=False, median_ms=0.1),
         _row(P93, "fast", speedup=4.2, median_ms=1.39, floor_ms=0.42, pct_of_floor=30.2),
@@ -63,10 +63,11 @@ def test_markdown_shape_and_nan_formatting():
     assert lines[1].count("|") == len(COLUMNS) + 1
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     assert header[header.index("vs eager"):header.index("% of floor") + 1] == [
-        "vs eager", "vs compile", "median ms", "referee ms", "floor ms", "% of floor"]
+        "vs eager", "vs compile", "median ms", "referee ms", "SM MHz", "floor ms", "% of floor"]
     fast = lines[2]
     assert "| fast |" in fast and "4.20x" in fast and "| 0.42 |" in fast and "30.2%" in fast
-    assert "| 1.39 | — |" in fast and "| 290 |" in lines[4]   # rows recorded before the referee have no referee_ms
+    assert "| 1.39 | — | — |" in fast and "| 290 |" in lines[4]   # rows recorded before the referee or the clock
+    assert "| 5.83 | — | 1980 |" in lines[3]
     assert "| incorrect |" in lines[-3] and "| flagged |" in lines[-2]
     broken = lines[-1]
     assert "compile_error" in broken and "nan" not in broken.lower() and "—" in broken
