@@ -164,7 +164,7 @@ class ProblemEvaluation:
         referee = Referee(request["warmup"] + request["timing_trials"])
         with self._clock_sampler(workdir / "run_clock.csv") as clock:
             stage = run_worker(request, workdir, self.settings.run_timeout_s, env, referee=referee)
-        if clock is not None:
+        if clock is not None and referee.complete:   # a stage cut short has no timed calls to give a clock
             result.detail["sm_clock"] = clock_summary(clock, call_windows(referee.log[-request["timing_trials"]:]))
             result.sm_mhz = result.detail["sm_clock"].get("median_mhz", math.nan)
         self._keep(result, "run", stage, workdir)
