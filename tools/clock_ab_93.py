@@ -15,12 +15,15 @@ Usage: python3 tools/clock_ab_93.py OUT_DIR NAME=FILE NAME=FILE [...] [--trials 
 """
 import argparse
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # the harness, when run from tools/
+from harness.clock import read_samples  # noqa: E402
 from ab_93 import L2_FLUSH_BYTES, alternating_calls, build, median_interval, problem_dist
 from bench_fused_93 import load
 
@@ -31,13 +34,7 @@ MIN_CALLS = 10   # fewest paired calls at one clock for a difference to be print
 
 def clock_samples(csv_path: str) -> pd.DataFrame:
     """nvidia-smi's `timestamp,clocks.sm` rows (csv, noheader) as epoch seconds and MHz; unparsable lines dropped."""
-    d = pd.read_csv(csv_path, header=None, names=["timestamp", "sm_mhz"], skipinitialspace=True, dtype=str)
-    d["t"] = pd.to_datetime(d.timestamp, format="%Y/%m/%d %H:%M:%S.%f", errors="coerce")
-    d["sm_mhz"] = pd.to_numeric(d.sm_mhz.str.replace(" MHz", ""), errors="coerce")
-    d = d.dropna(subset=["t", "sm_mhz"])
-    # nvidia-smi writes the host's local time; a naive datetime's timestamp() reads it as local time too
-    return pd.DataFrame({"epoch": d.t.map(lambda ts: ts.to_pydatetime().timestamp()).astype(float),
-                         "sm_mhz": d.sm_mhz.astype(int)})
+    return pd.DataFrame(read_samples(Path(csv_path).read_text(errors="replace")), columns=["epoch", "sm_mhz"])
 
 
 def attach_clocks(calls: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
