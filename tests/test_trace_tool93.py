@@ -1,9 +1,12 @@
-"""tools/trace_93.py splices its clock64 stamps into the problem-93 solution by text replacement; this checks,
-without a GPU, that every splice still finds its one place in the current kernel."""
+"""tools/trace_93.py splices its clock64 and %globaltimer stamps into the problem-93 solution by text replacement;
+this checks, without a GPU, that every splice still finds its one place in the current kernel, and the clock the
+analysis reads from the two kinds of stamps."""
+import math
 import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
 sys.path.insert(0, str(TOOLS))
@@ -24,3 +27,41 @@ def test_a_kernel_of_another_shape_is_refused():
     source = Path(trace_93.SOL).read_text().replace("      group_bar(bar_id);\n", "      group_bar(bar_id); \n")
     with pytest.raises(SystemExit, match=r"group_bar\(bar_id\);"):
         trace_93.traced_source(source)
+
+
+def test_tile_starts_and_epilogue_ends_read_the_global_timer():
+    traced = trace_93.traced_source(Path(trace_93.SOL).read_text())
+    assert traced.count("long long trace_ns()") == 1
+    assert traced.count(f"tr[k * TRACE_SLOTS + {trace_93.NS_TILE_START}] = trace_ns();") == 1
+    assert traced.count(f"tr[k * TRACE_SLOTS + {trace_93.NS_EPILOGUE_END}] = trace_ns();") == 1
+
+
+def _synthetic_trace(mhz_per_group):
+    """Three stamped tiles per group, 5,000 cycles apart with 4,000-cycle tiles, at the given clock per group
+    (cycles over ns); the chunk stamps evenly spaced inside each tile."""
+    ctas, groups = len(mhz_per_group), len(mhz_per_group[0])
+    tr = torch.zeros(ctas, groups, trace_93.TILES, trace_93.SLOTS, dtype=torch.int64)
+    for cta in range(ctas):
+        for g in range(groups):
+            ns_per_cycle = 1e3 / mhz_per_group[cta][g]
+            tr[cta, g, 0, trace_93.KERNEL_START] = 900
+            for k in range(3):
+                start = 1000 + 5000 * k
+                for slot in range(trace_93.EPILOGUE_END + 1):
+                    tr[cta, g, k, slot] = start + 100 * slot
+                tr[cta, g, k, trace_93.NS_TILE_START] = round(50_000 + (start - 1000) * ns_per_cycle)
+                tr[cta, g, k, trace_93.NS_EPILOGUE_END] = round(
+                    50_000 + (start + 100 * trace_93.EPILOGUE_END - 1000) * ns_per_cycle)
+    return tr
+
+
+def test_the_sm_clock_is_the_stamped_cycles_over_the_stamped_ns(capsys):
+    tr = _synthetic_trace([[2000, 2000], [2000, 1000]])
+    assert trace_93.sm_clock_mhz(tr) == pytest.approx(2000, rel=1e-3)
+    trace_93.analyse(tr)
+    assert "SM clock from the stamps: 2000 MHz" in capsys.readouterr().out
+
+
+def test_a_trace_without_the_ns_slots_has_no_clock():
+    tr = _synthetic_trace([[2000, 2000]])[..., :trace_93.KERNEL_START + 1]
+    assert math.isnan(trace_93.sm_clock_mhz(tr))

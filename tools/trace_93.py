@@ -4,11 +4,13 @@ Builds a TF32-only copy of a solution file whose SS kernel has each group leader
 the tile start, at every chunk's stage-ready, wgmma wait, group barrier and refill, after the drain
 (`wait_group 0`) and after the epilogue; runs kernelbench-v0.1 once with `torch.rand` inputs, and prints
 where a group tile's cycles go, how often the two groups issue at once, and each chunk's period with
-the other group issuing or in its epilogue. Each stamp costs ~90 cycles (a chunk carries four).
+the other group issuing or in its epilogue. Each stamp costs ~90 cycles (a chunk carries four). Each tile's start
+and epilogue end also read `%globaltimer` (ns), so the trace gives the SM clock the traced call ran at. With
+--sync the traced call starts as `run.py`'s timed calls do: after an L2 flush and a device-wide sync.
 The stamps are spliced in by text replacement on the file's SS kernel, so a file whose kernel has
 changed shape around those lines fails with the line it could not find.
 
-Usage: python3 tools/trace_93.py [--sol FILE] [--save TRACE.pt]
+Usage: python3 tools/trace_93.py [--sol FILE] [--save TRACE.pt] [--sync]
        python3 tools/trace_93.py --analyse TRACE.pt
 """
 import argparse
@@ -20,12 +22,14 @@ import torch
 
 from bench_fused_93 import SOL, load
 
-TILES, SLOTS = 80, 36   # stamped tiles per group; slots per tile (below)
+TILES, SLOTS = 80, 38   # stamped tiles per group; slots per tile (below)
 CHUNKS = 8              # stamped chunks per tile (kernelbench-v0.1 TF32 has 8)
 # Slot layout per tile: 0 tile start; 1 + 4c stage ready, 2 + 4c after the wgmma wait, 3 + 4c after the
 # group barrier, 4 + 4c after the refill (chunk c); 33 after the drain; 34 after the epilogue;
-# 35 (tile 0 only) the kernel's start after its prologue.
-DRAIN, EPILOGUE_END, KERNEL_START = 33, 34, 35
+# 35 (tile 0 only) the kernel's start after its prologue; 36 and 37 %globaltimer (ns) at the tile's start and
+# after its epilogue.
+DRAIN, EPILOGUE_END, KERNEL_START, NS_TILE_START, NS_EPILOGUE_END = 33, 34, 35, 36, 37
+L2_FLUSH_BYTES = 256 * 1024 * 1024
 
 _STAMP = "if (stamp && k < TRACE_TILES && chunk < 8) tr[k * TRACE_SLOTS + {slot}] = clock64();"
 _EDITS = [
@@ -36,6 +40,11 @@ _EDITS = [
     ("""struct Params {
 """, f"""constexpr int TRACE_TILES = {TILES}, TRACE_SLOTS = {SLOTS};
 static long long* g_trace = nullptr;
+__device__ __forceinline__ long long trace_ns() {{
+  long long t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  return t;
+}}
 struct Params {{
 """),
     ("""  Params p;
@@ -49,8 +58,11 @@ struct Params {{
   if (stamp) tr[{KERNEL_START}] = clock64();
 """),
     ("""    const int m0 = sched.tile(p, k) * BM;
-    if (sched.extra) switch_slice(sched.slice(p, k));""", """    const int m0 = sched.tile(p, k) * BM;
-    if (stamp && k < TRACE_TILES) tr[k * TRACE_SLOTS] = clock64();
+    if (sched.extra) switch_slice(sched.slice(p, k));""", f"""    const int m0 = sched.tile(p, k) * BM;
+    if (stamp && k < TRACE_TILES) {{
+      tr[k * TRACE_SLOTS] = clock64();
+      tr[k * TRACE_SLOTS + {NS_TILE_START}] = trace_ns();
+    }}
     if (sched.extra) switch_slice(sched.slice(p, k));"""),
     ("""        stage = pipe.wait_next();
       }
@@ -82,7 +94,10 @@ struct Params {{
   }""", f"""    }} else {{
       finish(acc);
     }}
-    if (stamp && k < TRACE_TILES) tr[k * TRACE_SLOTS + {EPILOGUE_END}] = clock64();
+    if (stamp && k < TRACE_TILES) {{
+      tr[k * TRACE_SLOTS + {EPILOGUE_END}] = clock64();
+      tr[k * TRACE_SLOTS + {NS_EPILOGUE_END}] = trace_ns();
+    }}
   }}"""),
     # TF32 only: a third of the build time
     ("""      return allow_tf32 ? ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul)
@@ -124,8 +139,10 @@ def traced_source(src: str) -> str:
     return src[:name] + "ct93_trace_" + src[name:]
 
 
-def record(sol: str) -> torch.Tensor:
-    """One kernelbench-v0.1 TF32 call on torch.rand inputs; the stamps as [CTA, group, tile, slot]."""
+def record(sol: str, sync: bool = False) -> torch.Tensor:
+    """One kernelbench-v0.1 TF32 call on torch.rand inputs; the stamps as [CTA, group, tile, slot]. With `sync` the
+    traced call follows an L2 flush and a device-wide sync, as run.py's timed calls do; otherwise it is queued right
+    behind the warm-up call."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(traced_source(open(sol).read()))
     module = load(f.name, "traced93")
@@ -135,9 +152,13 @@ def record(sol: str) -> torch.Tensor:
     x = torch.rand(128, 64, 64, 64, device="cuda")
     ctas = torch.cuda.get_device_properties(0).multi_processor_count
     trace = torch.zeros(ctas * 2 * TILES * SLOTS, dtype=torch.int64, device="cuda")
+    flush = torch.empty(L2_FLUSH_BYTES // 4, dtype=torch.int32, device="cuda")
     with torch.no_grad():
         model(x)   # build, warm-up
         module._load_ext().ct93_set_trace(trace)
+        if sync:
+            flush.zero_()
+            torch.cuda.synchronize()
         model(x)
         module._load_ext().ct93_set_trace(torch.empty(0, dtype=torch.int64, device="cuda"))
     torch.cuda.synchronize()
@@ -163,6 +184,27 @@ def _busy_fractions(tr: torch.Tensor, valid: torch.Tensor, cta: int) -> tuple:
     return spent, end - start
 
 
+def sm_clock_mhz(tr: torch.Tensor) -> float:
+    """The SM clock of the traced call in MHz: per group, the cycles from its first stamped tile's start to its last
+    one's epilogue end over the %globaltimer ns between the same two points; the median over the groups. NaN for
+    traces without the ns slots (recorded before they existed)."""
+    if tr.shape[-1] <= NS_EPILOGUE_END:
+        return float("nan")
+    tr = tr.double()
+    valid = tr[..., 0] != 0
+    rates = []
+    for cta in range(tr.shape[0]):
+        for g in range(tr.shape[1]):
+            tiles = valid[cta, g].nonzero().flatten()
+            if len(tiles) == 0:
+                continue
+            first, last = tiles[0].item(), tiles[-1].item()
+            ns = tr[cta, g, last, NS_EPILOGUE_END] - tr[cta, g, first, NS_TILE_START]
+            if ns > 0:
+                rates.append((tr[cta, g, last, EPILOGUE_END] - tr[cta, g, first, 0]).item() / ns.item() * 1e3)
+    return torch.tensor(rates).median().item() if rates else float("nan")
+
+
 def analyse(tr: torch.Tensor) -> None:
     """Print where a group tile's cycles go, how often the groups issue together, and chunk periods."""
     tr = tr.double()
@@ -170,6 +212,10 @@ def analyse(tr: torch.Tensor) -> None:
     med = lambda v: round(v[valid].median().item())
     print(f"tiles stamped: {int(valid.sum())}; per tile (median cycles): chunk loop {med(tr[..., DRAIN] - tr[..., 0])}, "
           f"epilogue {med(tr[..., EPILOGUE_END] - tr[..., DRAIN])}")
+    if tr.shape[-1] > NS_EPILOGUE_END:
+        span_us = (tr[..., NS_EPILOGUE_END][valid].max() - tr[..., NS_TILE_START][valid].min()).item() / 1e3
+        print(f"SM clock from the stamps: {sm_clock_mhz(tr):.0f} MHz (cycles over %globaltimer ns, median of the "
+              f"groups); the stamped tiles span {span_us:.1f} us")
     names = ("stage ready", "issue + wgmma wait", "group barrier", "refill")
     for j, name in enumerate(names):
         per_chunk = [med(tr[..., 1 + j + 4 * c] - (tr[..., j + 4 * c] if c or j else tr[..., 0])) for c in range(CHUNKS)]
@@ -205,11 +251,12 @@ def main():
     parser.add_argument("--sol", default=SOL)
     parser.add_argument("--save", help="also write the raw stamps here")
     parser.add_argument("--analyse", help="analyse stamps saved by --save instead of running")
+    parser.add_argument("--sync", action="store_true", help="flush L2 and synchronize before the traced call")
     args = parser.parse_args()
     if args.analyse:
         analyse(torch.load(args.analyse))
         return
-    tr = record(args.sol)
+    tr = record(args.sol, args.sync)
     if args.save:
         torch.save(tr, args.save)
     analyse(tr)
