@@ -65,3 +65,25 @@ def test_the_sm_clock_is_the_stamped_cycles_over_the_stamped_ns(capsys):
 def test_a_trace_without_the_ns_slots_has_no_clock():
     tr = _synthetic_trace([[2000, 2000]])[..., :trace_93.KERNEL_START + 1]
     assert math.isnan(trace_93.sm_clock_mhz(tr))
+
+
+def test_the_light_build_stamps_each_group_once_at_its_start_and_end():
+    light = trace_93.traced_source(Path(trace_93.SOL).read_text(), light=True)
+    assert 'name="ct93_light_' in light
+    assert light.count("tr[0] = clock64();") == 1 and light.count("tr[1] = trace_ns();") == 1
+    assert light.count("tr[2] = clock64();") == 1 and light.count("tr[3] = trace_ns();") == 1
+    assert "TRACE_SLOTS + 1 + 4 * chunk" not in light   # none of the per-tile stamps
+
+
+def test_the_light_analysis_reads_span_and_clock(capsys):
+    """Two calls, two CTAs of two groups: groups run 1,000 ns at 1,800 MHz, one group starting 200 ns late."""
+    tr = torch.zeros(2, 2, 2, trace_93.LIGHT_SLOTS, dtype=torch.int64)
+    for call in range(2):
+        for cta in range(2):
+            for g in range(2):
+                start_ns = 10_000 + (200 if (cta, g) == (1, 1) else 0)
+                tr[call, cta, g] = torch.tensor([5_000, start_ns, 5_000 + 1_800, start_ns + 1_000])
+    trace_93.analyse_light(tr, [0.5, 0.6])
+    out = capsys.readouterr().out
+    assert "main kernel 1.2 us, SM clock median 1800 MHz" in out
+    assert "median over 2 calls: event 0.5500 ms, main kernel 1.2 us, SM clock 1800 MHz" in out

@@ -10,12 +10,16 @@ and epilogue end also read `%globaltimer` (ns), so the trace gives the SM clock 
 The stamps are spliced in by text replacement on the file's SS kernel, so a file whose kernel has
 changed shape around those lines fails with the line it could not find.
 
-Usage: python3 tools/trace_93.py [--sol FILE] [--save TRACE.pt] [--sync]
+--light N builds a copy with only two stamps per group (after the CTA's prologue, after its last epilogue) and
+runs N calls in `run.py`'s regime: the SM clock and span of a kernel that runs nearly as built.
+
+Usage: python3 tools/trace_93.py [--sol FILE] [--save TRACE.pt] [--sync | --light CALLS]
        python3 tools/trace_93.py --analyse TRACE.pt
 """
 import argparse
 import bisect
 import os
+import statistics
 import tempfile
 
 import torch
@@ -29,10 +33,12 @@ CHUNKS = 8              # stamped chunks per tile (kernelbench-v0.1 TF32 has 8)
 # 35 (tile 0 only) the kernel's start after its prologue; 36 and 37 %globaltimer (ns) at the tile's start and
 # after its epilogue.
 DRAIN, EPILOGUE_END, KERNEL_START, NS_TILE_START, NS_EPILOGUE_END = 33, 34, 35, 36, 37
+LIGHT_SLOTS = 4         # --light, per group: start cycles, start ns, end cycles, end ns
 L2_FLUSH_BYTES = 256 * 1024 * 1024
 
 _STAMP = "if (stamp && k < TRACE_TILES && chunk < 8) tr[k * TRACE_SLOTS + {slot}] = clock64();"
-_EDITS = [
+# Edits of both builds: the trace pointer in Params, the %globaltimer helper, a TF32-only dispatch, the binding.
+_COMMON_EDITS = [
     ("""  FastDiv fnstages;
 """, """  FastDiv fnstages;
   long long* trace;
@@ -51,6 +57,36 @@ struct Params {{
   p.x = x.data_ptr();""", """  Params p;
   p.trace = g_trace;
   p.x = x.data_ptr();"""),
+    # TF32 only: a third of the build time
+    ("""      return allow_tf32 ? ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul)
+                        : ct93::run<ct93::F32X3>(x, w, bp, (int)stride, add, mul);
+    case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul);
+    case torch::kFloat16: return ct93::run<ct93::F16>(x, w, bp, (int)stride, add, mul);""",
+     """      TORCH_CHECK(allow_tf32, "trace build: TF32 only");
+      return ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul);"""),
+    ('''}
+"""
+
+
+
+def _wgmma_source():''', '''}
+
+void ct93_set_trace(torch::Tensor t) {
+  ct93::g_trace = t.numel() ? reinterpret_cast<long long*>(t.data_ptr<int64_t>()) : nullptr;
+}
+"""
+
+
+
+def _wgmma_source():'''),
+    ('''                           int64_t stride, double add_value, double mul_value);
+"""''', '''                           int64_t stride, double add_value, double mul_value);
+void ct93_set_trace(torch::Tensor t);
+"""'''),
+    ('functions=["ct93_forward"],', 'functions=["ct93_forward", "ct93_set_trace"],'),
+]
+# The per-tile build's stamps.
+_TILE_EDITS = [
     ("""  const Schedule sched(p, g);
 """, f"""  const Schedule sched(p, g);
   long long* tr = p.trace ? p.trace + (int64_t)(blockIdx.x * GROUPS + g) * TRACE_TILES * TRACE_SLOTS : nullptr;
@@ -99,57 +135,56 @@ struct Params {{
       tr[k * TRACE_SLOTS + {NS_EPILOGUE_END}] = trace_ns();
     }}
   }}"""),
-    # TF32 only: a third of the build time
-    ("""      return allow_tf32 ? ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul)
-                        : ct93::run<ct93::F32X3>(x, w, bp, (int)stride, add, mul);
-    case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul);
-    case torch::kFloat16: return ct93::run<ct93::F16>(x, w, bp, (int)stride, add, mul);""",
-     """      TORCH_CHECK(allow_tf32, "trace build: TF32 only");
-      return ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul);"""),
-    ('''}
-"""
-
-
-
-def _wgmma_source():''', '''}
-
-void ct93_set_trace(torch::Tensor t) {
-  ct93::g_trace = t.numel() ? reinterpret_cast<long long*>(t.data_ptr<int64_t>()) : nullptr;
-}
-"""
-
-
-
-def _wgmma_source():'''),
-    ('''                           int64_t stride, double add_value, double mul_value);
-"""''', '''                           int64_t stride, double add_value, double mul_value);
-void ct93_set_trace(torch::Tensor t);
-"""'''),
-    ('functions=["ct93_forward"],', 'functions=["ct93_forward", "ct93_set_trace"],'),
+]
+# --light: each group leader stamps clock64 and %globaltimer once after the CTA's prologue and once after its last
+# epilogue, [start cycles, start ns, end cycles, end ns] per group, so the kernel runs nearly as built.
+_LIGHT_EDITS = [
+    ("""  const Schedule sched(p, g);
+""", f"""  const Schedule sched(p, g);
+  long long* tr = p.trace ? p.trace + (int64_t)(blockIdx.x * GROUPS + g) * {LIGHT_SLOTS} : nullptr;
+  const bool stamp = tr && tid % GROUP_THREADS == 0;
+  if (stamp) {{
+    tr[0] = clock64();
+    tr[1] = trace_ns();
+  }}
+"""),
+    ("""  if (sched.extra) switch_slice(sched.last_slice);
+}""", """  if (sched.extra) switch_slice(sched.last_slice);
+  if (stamp) {
+    tr[2] = clock64();
+    tr[3] = trace_ns();
+  }
+}"""),
 ]
 
 
-def traced_source(src: str) -> str:
-    """The solution's source with the stamps spliced in and its extension renamed."""
-    for old, new in _EDITS:
+def traced_source(src: str, light: bool = False) -> str:
+    """The solution's source with the stamps spliced in (per tile, or with `light` once per group) and its
+    extension renamed."""
+    for old, new in _COMMON_EDITS + (_LIGHT_EDITS if light else _TILE_EDITS):
         if src.count(old) != 1:
             raise SystemExit(f"trace_93: expected exactly one occurrence of:\n{old}")
         src = src.replace(old, new)
     name = src.index('name="') + len('name="')
-    return src[:name] + "ct93_trace_" + src[name:]
+    return src[:name] + ("ct93_light_" if light else "ct93_trace_") + src[name:]
+
+
+def _traced_model(sol: str, light: bool):
+    """The traced build's module, a seeded kernelbench-v0.1 ModelNew and a torch.rand input."""
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(traced_source(open(sol).read(), light))
+    module = load(f.name, "light93" if light else "traced93")
+    os.unlink(f.name)
+    torch.manual_seed(0)
+    model = module.ModelNew(64, 128, 4, 2, 0.5, 2.0).cuda()
+    return module, model, torch.rand(128, 64, 64, 64, device="cuda")
 
 
 def record(sol: str, sync: bool = False) -> torch.Tensor:
     """One kernelbench-v0.1 TF32 call on torch.rand inputs; the stamps as [CTA, group, tile, slot]. With `sync` the
     traced call follows an L2 flush and a device-wide sync, as run.py's timed calls do; otherwise it is queued right
     behind the warm-up call."""
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(traced_source(open(sol).read()))
-    module = load(f.name, "traced93")
-    os.unlink(f.name)
-    torch.manual_seed(0)
-    model = module.ModelNew(64, 128, 4, 2, 0.5, 2.0).cuda()
-    x = torch.rand(128, 64, 64, 64, device="cuda")
+    module, model, x = _traced_model(sol, light=False)
     ctas = torch.cuda.get_device_properties(0).multi_processor_count
     trace = torch.zeros(ctas * 2 * TILES * SLOTS, dtype=torch.int64, device="cuda")
     flush = torch.empty(L2_FLUSH_BYTES // 4, dtype=torch.int32, device="cuda") if sync else None
@@ -163,6 +198,50 @@ def record(sol: str, sync: bool = False) -> torch.Tensor:
         module._load_ext().ct93_set_trace(torch.empty(0, dtype=torch.int64, device="cuda"))
     torch.cuda.synchronize()
     return trace.view(ctas, 2, TILES, SLOTS).cpu()
+
+
+def record_light(sol: str, calls: int) -> tuple:
+    """`calls` kernelbench-v0.1 TF32 calls of the --light build, each after an L2 flush and a device-wide sync
+    (run.py's regime): the stamps as [call, CTA, group, LIGHT_SLOTS] and each call's CUDA-event time in ms."""
+    module, model, x = _traced_model(sol, light=True)
+    ctas = torch.cuda.get_device_properties(0).multi_processor_count
+    trace = torch.zeros(calls, ctas * 2 * LIGHT_SLOTS, dtype=torch.int64, device="cuda")
+    flush = torch.empty(L2_FLUSH_BYTES // 4, dtype=torch.int32, device="cuda")
+    times = []
+    with torch.no_grad():
+        model(x)   # build, warm-up
+        for i in range(calls):
+            module._load_ext().ct93_set_trace(trace[i])
+            flush.zero_()
+            torch.cuda.synchronize()
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            model(x)
+            end.record()
+            torch.cuda.synchronize()
+            times.append(start.elapsed_time(end))
+        module._load_ext().ct93_set_trace(torch.empty(0, dtype=torch.int64, device="cuda"))
+    return trace.view(calls, ctas, 2, LIGHT_SLOTS).cpu(), times
+
+
+def analyse_light(tr: torch.Tensor, times: list) -> None:
+    """Per call: the event time, the main kernel's span from the first group's start to the last group's end (ns
+    stamps), and the SM clock (cycles over ns per group: median, min, max); then the medians over the calls."""
+    tr = tr.double()
+    spans, clocks = [], []
+    for i in range(tr.shape[0]):
+        t = tr[i].reshape(-1, LIGHT_SLOTS)
+        t = t[t[:, 3] > 0]   # groups that ran (every group stamps, with or without tiles)
+        mhz = (t[:, 2] - t[:, 0]) / (t[:, 3] - t[:, 1]) * 1e3
+        span = (t[:, 3].max() - t[:, 1].min()).item() / 1e3
+        spans.append(span)
+        clocks.append(mhz.median().item())
+        print(f"call {i}: event {times[i]:.4f} ms, main kernel {span:.1f} us, SM clock median {mhz.median():.0f} MHz "
+              f"(groups {mhz.min():.0f} .. {mhz.max():.0f}); last group ends {(t[:, 3].max() - t[:, 3].median()) / 1e3:.1f} "
+              f"us after the median group")
+    med = statistics.median
+    print(f"median over {len(times)} calls: event {med(times):.4f} ms, main kernel {med(spans):.1f} us, "
+          f"SM clock {med(clocks):.0f} MHz")
 
 
 def _chunk_loops(tr: torch.Tensor, valid: torch.Tensor, cta: int, g: int) -> list:
@@ -252,9 +331,21 @@ def main():
     parser.add_argument("--save", help="also write the raw stamps here")
     parser.add_argument("--analyse", help="analyse stamps saved by --save instead of running")
     parser.add_argument("--sync", action="store_true", help="flush L2 and synchronize before the traced call")
+    parser.add_argument("--light", type=int, metavar="CALLS",
+                        help="instead: CALLS calls of the build stamped once per group, in run.py's regime")
     args = parser.parse_args()
     if args.analyse:
-        analyse(torch.load(args.analyse))
+        saved = torch.load(args.analyse)
+        if isinstance(saved, dict):
+            analyse_light(saved["stamps"], saved["times"])
+        else:
+            analyse(saved)
+        return
+    if args.light:
+        tr, times = record_light(args.sol, args.light)
+        if args.save:
+            torch.save({"stamps": tr, "times": times}, args.save)
+        analyse_light(tr, times)
         return
     tr = record(args.sol, args.sync)
     if args.save:
