@@ -1,11 +1,13 @@
-"""The SM clock the timed calls ran at, sampled by nvidia-smi from the trusted parent process.
+"""The SM clock nvidia-smi reports over the timed calls, sampled from the trusted parent process.
 
-A GPU's clock follows its load: on the H200s measured for problem 93, calls with a sync around each
-(the harness's timing) run near the 1980 MHz boost clock, while back-to-back calls fall to 1785-1890
-MHz under the power limit within ~0.1 s, and two kernels can rank differently at the two clocks (the
-problem's perf log). So each timed stage records the clock next to its times, and rows from different
-machines or clock states can be told apart. nvidia-smi reports every SAMPLE_MS and its reading lags
-the card by up to ~0.1 s: this is the state a stage ran in, not a per-call measurement.
+A GPU's clock follows its load: on the H200s measured for problem 93, nvidia-smi reports the 1980 MHz
+boost clock for calls with a sync around each (the harness's timing), and 1785-1890 MHz once
+back-to-back calls have run ~0.1 s under the power limit; two kernels can rank differently in the two
+regimes (the problem's perf log). So each timed stage records the clock next to its times, and rows
+from different machines or clock states can be told apart. nvidia-smi reports every SAMPLE_MS and its
+reading lags the card by up to ~0.1 s: this is the state a stage ran in, not a per-call measurement.
+Nor is it the rate a kernel's cycles run at: problem 93's TF32 kernel counted 1720-1790 MHz (its own
+clock64 over %globaltimer, tools/trace_93.py --light) in calls for which nvidia-smi reported 1920-1980.
 """
 from __future__ import annotations
 

@@ -8,6 +8,9 @@ mixture. This runs tools/ab_93.py's alternating, L2-flushed calls in three segme
 after 3 s idle, one call per sync; queued again, warm -- while nvidia-smi samples the clock every 10 ms. It prints,
 per segment and per sampled clock, each variant's median and its paired difference to the first variant.
 nvidia-smi's clock reading lags the card by up to ~0.1 s, so calls near a clock change may land in the wrong row.
+The clock is nvidia-smi's reading, not the rate the kernel's cycles ran at (the TF32 kernel's own clock64 over
+%globaltimer read 1720-1790 MHz while nvidia-smi reported 1920-1980: perf log, thirty-sixth session), so a row
+names a regime and power state rather than a cycle rate.
 Raw per-call rows go to OUT_DIR/calls.csv, the samples to OUT_DIR/smi.csv.
 
 Usage: python3 tools/clock_ab_93.py OUT_DIR NAME=FILE NAME=FILE [...] [--trials N] [--config v0.1] [--mode tf32]

@@ -11,9 +11,10 @@ The stamps are spliced in by text replacement on the file's SS kernel, so a file
 changed shape around those lines fails with the line it could not find.
 
 --light N builds a copy with only two stamps per group (after the CTA's prologue, after its last epilogue) and
-runs N calls in `run.py`'s regime: the SM clock and span of a kernel that runs nearly as built.
+runs N calls, each after an L2 flush (with --sync also after a device-wide sync, as `run.py` times; without it
+queued back to back): the SM clock and span of a kernel that runs nearly as built.
 
-Usage: python3 tools/trace_93.py [--sol FILE] [--save TRACE.pt] [--sync | --light CALLS]
+Usage: python3 tools/trace_93.py [--sol FILE] [--save TRACE.pt] [--sync] [--light CALLS]
        python3 tools/trace_93.py --analyse TRACE.pt
 """
 import argparse
@@ -200,9 +201,10 @@ def record(sol: str, sync: bool = False) -> torch.Tensor:
     return trace.view(ctas, 2, TILES, SLOTS).cpu()
 
 
-def record_light(sol: str, calls: int) -> tuple:
-    """`calls` kernelbench-v0.1 TF32 calls of the --light build, each after an L2 flush and a device-wide sync
-    (run.py's regime): the stamps as [call, CTA, group, LIGHT_SLOTS] and each call's CUDA-event time in ms."""
+def record_light(sol: str, calls: int, sync: bool = True) -> tuple:
+    """`calls` kernelbench-v0.1 TF32 calls of the --light build, each after an L2 flush and, with `sync`, a
+    device-wide sync (run.py's regime; otherwise queued back to back): the stamps as [call, CTA, group,
+    LIGHT_SLOTS] and each call's CUDA-event time in ms."""
     module, model, x = _traced_model(sol, light=True)
     ctas = torch.cuda.get_device_properties(0).multi_processor_count
     trace = torch.zeros(calls, ctas * 2 * LIGHT_SLOTS, dtype=torch.int64, device="cuda")
@@ -213,14 +215,18 @@ def record_light(sol: str, calls: int) -> tuple:
         for i in range(calls):
             module._load_ext().ct93_set_trace(trace[i])
             flush.zero_()
-            torch.cuda.synchronize()
+            if sync:
+                torch.cuda.synchronize()
             start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             start.record()
             model(x)
             end.record()
-            torch.cuda.synchronize()
-            times.append(start.elapsed_time(end))
+            if sync:
+                torch.cuda.synchronize()
+            times.append((start, end))
         module._load_ext().ct93_set_trace(torch.empty(0, dtype=torch.int64, device="cuda"))
+    torch.cuda.synchronize()
+    times = [start.elapsed_time(end) for start, end in times]
     return trace.view(calls, ctas, 2, LIGHT_SLOTS).cpu(), times
 
 
@@ -330,9 +336,10 @@ def main():
     parser.add_argument("--sol", default=SOL)
     parser.add_argument("--save", help="also write the raw stamps here")
     parser.add_argument("--analyse", help="analyse stamps saved by --save instead of running")
-    parser.add_argument("--sync", action="store_true", help="flush L2 and synchronize before the traced call")
+    parser.add_argument("--sync", action="store_true",
+                        help="flush L2 and synchronize before the traced call (with --light: before each call)")
     parser.add_argument("--light", type=int, metavar="CALLS",
-                        help="instead: CALLS calls of the build stamped once per group, in run.py's regime")
+                        help="instead: CALLS calls of the build stamped once per group, each after an L2 flush")
     args = parser.parse_args()
     if args.analyse:
         saved = torch.load(args.analyse)
@@ -342,7 +349,7 @@ def main():
             analyse(saved)
         return
     if args.light:
-        tr, times = record_light(args.sol, args.light)
+        tr, times = record_light(args.sol, args.light, args.sync)
         if args.save:
             torch.save({"stamps": tr, "times": times}, args.save)
         analyse_light(tr, times)
