@@ -82,8 +82,30 @@ def test_the_light_analysis_reads_span_and_clock(capsys):
         for cta in range(2):
             for g in range(2):
                 start_ns = 10_000 + (200 if (cta, g) == (1, 1) else 0)
-                tr[call, cta, g] = torch.tensor([5_000, start_ns, 5_000 + 1_800, start_ns + 1_000])
+                tr[call, cta, g, :4] = torch.tensor([5_000, start_ns, 5_000 + 1_800, start_ns + 1_000])
     trace_93.analyse_light(tr, [0.5, 0.6])
     out = capsys.readouterr().out
     assert "main kernel 1.2 us, SM clock median 1800 MHz" in out
     assert "median over 2 calls: event 0.5500 ms, main kernel 1.2 us, SM clock 1800 MHz" in out
+
+
+def test_the_sums_build_adds_register_sums_and_stores_them_once():
+    sums = trace_93.traced_source(Path(trace_93.SOL).read_text(), light=True, sums=True)
+    assert 'name="ct93_sums_' in sums
+    assert sums.count("clock32()") == 5   # the helper and four reads per tile
+    for slot, name in ((trace_93.OPEN_SUM, "open_sum"), (trace_93.LOOP_SUM, "loop_sum"),
+                       (trace_93.EPILOGUE_SUM, "epilogue_sum")):
+        assert sums.count(f"tr[{slot}] = {name};") == 1
+    plain = trace_93.traced_source(Path(trace_93.SOL).read_text(), light=True)
+    assert "clock32" not in plain and "constexpr uint32_t open_sum = 0" in plain
+
+
+def test_the_phase_sums_are_split_by_when_groups_end(capsys):
+    """Three groups per call ending at 1, 2 and 3 us; the late group's chunk loops take twice the cycles."""
+    tr = torch.zeros(1, 3, 1, trace_93.LIGHT_SLOTS, dtype=torch.int64)
+    for cta, (end_ns, loop) in enumerate(((1_000, 5_000), (2_000, 6_000), (3_000, 10_000))):
+        tr[0, cta, 0] = torch.tensor([0, 1, 1_800, end_ns, 100 * 4, loop * 4, 4_000 * 4, 4])
+    trace_93.analyse_light(tr, [0.5])
+    out = capsys.readouterr().out
+    assert "groups ending first : per tile    100 cycles to the first stage, chunk loop   5000, epilogue   4000" in out
+    assert "groups ending last  : per tile    100 cycles to the first stage, chunk loop  10000" in out

@@ -34,7 +34,11 @@ CHUNKS = 8              # stamped chunks per tile (kernelbench-v0.1 TF32 has 8)
 # 35 (tile 0 only) the kernel's start after its prologue; 36 and 37 %globaltimer (ns) at the tile's start and
 # after its epilogue.
 DRAIN, EPILOGUE_END, KERNEL_START, NS_TILE_START, NS_EPILOGUE_END = 33, 34, 35, 36, 37
-LIGHT_SLOTS = 4         # --light, per group: start cycles, start ns, end cycles, end ns
+# --light, per group: start cycles, start ns, end cycles, end ns; with --sums also the group's summed cycles (32-bit
+# %clock) from each tile's start to its first stage (the turn's wait shows there), from there to the drain, and in
+# the epilogue, and its tile count
+LIGHT_SLOTS = 8
+OPEN_SUM, LOOP_SUM, EPILOGUE_SUM, TILE_COUNT = 4, 5, 6, 7
 L2_FLUSH_BYTES = 256 * 1024 * 1024
 
 _STAMP = "if (stamp && k < TRACE_TILES && chunk < 8) tr[k * TRACE_SLOTS + {slot}] = clock64();"
@@ -150,31 +154,84 @@ _LIGHT_EDITS = [
   }}
 """),
     ("""  if (sched.extra) switch_slice(sched.last_slice);
-}""", """  if (sched.extra) switch_slice(sched.last_slice);
-  if (stamp) {
+}""", f"""  if (sched.extra) switch_slice(sched.last_slice);
+  if (stamp) {{
     tr[2] = clock64();
     tr[3] = trace_ns();
-  }
-}"""),
+    tr[{OPEN_SUM}] = open_sum;
+    tr[{LOOP_SUM}] = loop_sum;
+    tr[{EPILOGUE_SUM}] = epilogue_sum;
+    tr[{TILE_COUNT}] = sched.count;
+  }}
+}}"""),
+]
+_NO_SUM_EDITS = [
+    ("""  if (stamp) {
+    tr[0] = clock64();""", """  constexpr uint32_t open_sum = 0, loop_sum = 0, epilogue_sum = 0;
+  if (stamp) {
+    tr[0] = clock64();"""),
+]
+# --sums: three 32-bit sums in the leader's registers, four %clock reads per tile and no stores until the end.
+_SUM_EDITS = [
+    ("""  if (stamp) {
+    tr[0] = clock64();""", """  uint32_t tile_t = 0, drain_t = 0, open_sum = 0, loop_sum = 0, epilogue_sum = 0;
+  if (stamp) {
+    tr[0] = clock64();"""),
+    ("""    const int m0 = sched.tile(p, k) * BM;
+    if (sched.extra) switch_slice(sched.slice(p, k));""", """    const int m0 = sched.tile(p, k) * BM;
+    if (stamp) tile_t = clock32();
+    if (sched.extra) switch_slice(sched.slice(p, k));"""),
+    ("""        stage = pipe.wait_next();
+      }
+      // k-block""", """        stage = pipe.wait_next();
+      }
+      if (stamp && chunk == 0) {
+        const uint32_t t = clock32();
+        open_sum += t - tile_t;
+        tile_t = t;
+      }
+      // k-block"""),
+    ("""    for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
+    auto finish""", """    for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
+    if (stamp) {
+      drain_t = clock32();
+      loop_sum += drain_t - tile_t;
+    }
+    auto finish"""),
+    ("""    } else {
+      finish(acc);
+    }
+  }""", """    } else {
+      finish(acc);
+    }
+    if (stamp) epilogue_sum += clock32() - drain_t;
+  }"""),
+    ("""__device__ __forceinline__ long long trace_ns() {""", """__device__ __forceinline__ uint32_t clock32() {
+  uint32_t t;
+  asm volatile("mov.u32 %0, %%clock;" : "=r"(t));
+  return t;
+}
+__device__ __forceinline__ long long trace_ns() {"""),
 ]
 
 
-def traced_source(src: str, light: bool = False) -> str:
-    """The solution's source with the stamps spliced in (per tile, or with `light` once per group) and its
-    extension renamed."""
-    for old, new in _COMMON_EDITS + (_LIGHT_EDITS if light else _TILE_EDITS):
+def traced_source(src: str, light: bool = False, sums: bool = False) -> str:
+    """The solution's source with the stamps spliced in (per tile, or with `light` once per group, and with `sums`
+    the per-phase cycle sums) and its extension renamed."""
+    edits = _COMMON_EDITS + (_LIGHT_EDITS + (_SUM_EDITS if sums else _NO_SUM_EDITS) if light else _TILE_EDITS)
+    for old, new in edits:
         if src.count(old) != 1:
             raise SystemExit(f"trace_93: expected exactly one occurrence of:\n{old}")
         src = src.replace(old, new)
     name = src.index('name="') + len('name="')
-    return src[:name] + ("ct93_light_" if light else "ct93_trace_") + src[name:]
+    return src[:name] + ("ct93_sums_" if sums else "ct93_light_" if light else "ct93_trace_") + src[name:]
 
 
-def _traced_model(sol: str, light: bool):
+def _traced_model(sol: str, light: bool, sums: bool = False):
     """The traced build's module, a seeded kernelbench-v0.1 ModelNew and a torch.rand input."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(traced_source(open(sol).read(), light))
-    module = load(f.name, "light93" if light else "traced93")
+        f.write(traced_source(open(sol).read(), light, sums))
+    module = load(f.name, "sums93" if sums else "light93" if light else "traced93")
     os.unlink(f.name)
     torch.manual_seed(0)
     model = module.ModelNew(64, 128, 4, 2, 0.5, 2.0).cuda()
@@ -201,11 +258,11 @@ def record(sol: str, sync: bool = False) -> torch.Tensor:
     return trace.view(ctas, 2, TILES, SLOTS).cpu()
 
 
-def record_light(sol: str, calls: int, sync: bool = True) -> tuple:
+def record_light(sol: str, calls: int, sync: bool = True, sums: bool = False) -> tuple:
     """`calls` kernelbench-v0.1 TF32 calls of the --light build, each after an L2 flush and, with `sync`, a
     device-wide sync (run.py's regime; otherwise queued back to back): the stamps as [call, CTA, group,
     LIGHT_SLOTS] and each call's CUDA-event time in ms."""
-    module, model, x = _traced_model(sol, light=True)
+    module, model, x = _traced_model(sol, light=True, sums=sums)
     ctas = torch.cuda.get_device_properties(0).multi_processor_count
     trace = torch.zeros(calls, ctas * 2 * LIGHT_SLOTS, dtype=torch.int64, device="cuda")
     flush = torch.empty(L2_FLUSH_BYTES // 4, dtype=torch.int32, device="cuda")
@@ -232,11 +289,12 @@ def record_light(sol: str, calls: int, sync: bool = True) -> tuple:
 
 def analyse_light(tr: torch.Tensor, times: list) -> None:
     """Per call: the event time, the main kernel's span from the first group's start to the last group's end (ns
-    stamps), and the SM clock (cycles over ns per group: median, min, max); then the medians over the calls."""
+    stamps), and the SM clock (cycles over ns per group: median, min, max); then the medians over the calls, and
+    with --sums the per-tile phases of the groups that ended first, in the middle and last."""
     tr = tr.double()
     spans, clocks = [], []
     for i in range(tr.shape[0]):
-        t = tr[i].reshape(-1, LIGHT_SLOTS)
+        t = tr[i].reshape(-1, tr.shape[-1])
         t = t[t[:, 3] > 0]   # groups that ran (every group stamps, with or without tiles)
         mhz = (t[:, 2] - t[:, 0]) / (t[:, 3] - t[:, 1]) * 1e3
         span = (t[:, 3].max() - t[:, 1].min()).item() / 1e3
@@ -248,6 +306,26 @@ def analyse_light(tr: torch.Tensor, times: list) -> None:
     med = statistics.median
     print(f"median over {len(times)} calls: event {med(times):.4f} ms, main kernel {med(spans):.1f} us, "
           f"SM clock {med(clocks):.0f} MHz")
+    if tr.shape[-1] > LOOP_SUM and (tr[..., LOOP_SUM] > 0).any():
+        _phase_sums(tr)
+
+
+def _phase_sums(tr: torch.Tensor) -> None:
+    """Mean cycles per tile in each phase (start to first stage, chunk loop, epilogue) of the third of the groups
+    that ended first, the middle third and the last third of each call; medians over the calls."""
+    per_class = {name: [] for name in ("first", "middle", "last")}
+    for i in range(tr.shape[0]):
+        t = tr[i].reshape(-1, tr.shape[-1])
+        t = t[t[:, TILE_COUNT] > 0]
+        order = t[:, 3].argsort()
+        for name, part in zip(per_class, order.tensor_split(3)):
+            g = t[part]
+            per_class[name].append([(g[:, slot] / g[:, TILE_COUNT]).mean().item()
+                                    for slot in (OPEN_SUM, LOOP_SUM, EPILOGUE_SUM)])
+    for name, rows in per_class.items():
+        open_, loop, epilogue = (statistics.median(col) for col in zip(*rows))
+        print(f"groups ending {name:6s}: per tile {open_:6.0f} cycles to the first stage, chunk loop {loop:6.0f}, "
+              f"epilogue {epilogue:6.0f}")
 
 
 def _chunk_loops(tr: torch.Tensor, valid: torch.Tensor, cta: int, g: int) -> list:
@@ -340,6 +418,8 @@ def main():
                         help="flush L2 and synchronize before the traced call (with --light: before each call)")
     parser.add_argument("--light", type=int, metavar="CALLS",
                         help="instead: CALLS calls of the build stamped once per group, each after an L2 flush")
+    parser.add_argument("--sums", action="store_true",
+                        help="with --light: also sum each group's cycles per tile phase in registers")
     args = parser.parse_args()
     if args.analyse:
         saved = torch.load(args.analyse)
@@ -349,7 +429,7 @@ def main():
             analyse(saved)
         return
     if args.light:
-        tr, times = record_light(args.sol, args.light, args.sync)
+        tr, times = record_light(args.sol, args.light, args.sync, args.sums)
         if args.save:
             torch.save({"stamps": tr, "times": times}, args.save)
         analyse_light(tr, times)
