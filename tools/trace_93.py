@@ -12,9 +12,11 @@ changed shape around those lines fails with the line it could not find.
 
 --light N builds a copy with only two stamps per group (after the CTA's prologue, after its last epilogue) and
 runs N calls, each after an L2 flush (with --sync also after a device-wide sync, as `run.py` times; without it
-queued back to back): the SM clock and span of a kernel that runs nearly as built.
+queued back to back): the SM clock and span of a kernel that runs nearly as built. --sums adds each group's cycles
+per tile phase (to the first stage, the chunk loop, the epilogue), summed in registers and stored once at the end,
+split by when the groups end.
 
-Usage: python3 tools/trace_93.py [--sol FILE] [--save TRACE.pt] [--sync] [--light CALLS]
+Usage: python3 tools/trace_93.py [--sol FILE] [--save TRACE.pt] [--sync] [--light CALLS [--sums]]
        python3 tools/trace_93.py --analyse TRACE.pt
 """
 import argparse
