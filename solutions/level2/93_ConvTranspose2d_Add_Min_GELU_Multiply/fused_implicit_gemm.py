@@ -517,9 +517,8 @@ __device__ __forceinline__ T* output_row(const Params& p, T* out, int m, int& oh
   return out + (int64_t)n * p.Cout * p.Ho * p.Wo + (int64_t)oh0 * p.Wo + ow0;
 }
 
-// Tiles walked by warp group grp of CTA slot mslot (tiles mslot*GROUPS + grp, + step, ...).
-__device__ __forceinline__ int group_tiles(int mslot, int grp, int step, int ntiles) {
-  const int first = mslot * GROUPS + grp;
+// Tiles walked by a warp group whose tiles are first, first + step, ... below ntiles.
+__device__ __forceinline__ int group_tiles(int first, int step, int ntiles) {
   return first < ntiles ? (ntiles - 1 - first) / step + 1 : 0;
 }
 
@@ -626,7 +625,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
 
   const int first = mslot * GROUPS + g;
   const int step = GROUPS * p.gm;
-  const int nitems = group_tiles(mslot, g, step, p.ntiles) * p.nchunk;
+  const int nitems = group_tiles(first, step, p.ntiles) * p.nchunk;
 
   const Epilogue epi{p.add, p.mul};
   T* out = static_cast<T*>(p.out);
@@ -1125,7 +1124,7 @@ struct RoundRobinTiles {
     const int mslot = blockIdx.x / p.nsl;
     first = GROUP_MAJOR ? g * p.gm + mslot : mslot * GROUPS + g;
     step = GROUPS * p.gm;
-    count = first < p.ntiles ? (p.ntiles - 1 - first) / step + 1 : 0;
+    count = group_tiles(first, step, p.ntiles);
     slice0 = last_slice = blockIdx.x % p.nsl;
   }
   __device__ static int first_slice(const Params& p) { return blockIdx.x % p.nsl; }
@@ -1159,7 +1158,7 @@ struct TileSchedule {
       const int mslot = cta / p.nsl;
       first = mslot * GROUPS + g;
       step = GROUPS * p.gm;
-      count = group_tiles(mslot, g, step, p.reg_tiles);
+      count = group_tiles(first, step, p.reg_tiles);
       slice0 = last_slice = cta % p.nsl;
     } else {
       const int e = cta - nreg, u0 = run_start(p, e), u1 = run_start(p, e + 1);
