@@ -240,40 +240,22 @@ def _traced_model(sol: str, light: bool, sums: bool = False):
     return module, model, torch.rand(128, 64, 64, 64, device="cuda")
 
 
-def record(sol: str, sync: bool = False) -> torch.Tensor:
-    """One kernelbench-v0.1 TF32 call on torch.rand inputs; the stamps as [CTA, group, tile, slot]. With `sync` the
-    traced call follows an L2 flush and a device-wide sync, as run.py's timed calls do; otherwise it is queued right
-    behind the warm-up call."""
-    module, model, x = _traced_model(sol, light=False)
-    ctas = torch.cuda.get_device_properties(0).multi_processor_count
-    trace = torch.zeros(ctas * 2 * TILES * SLOTS, dtype=torch.int64, device="cuda")
-    flush = torch.empty(L2_FLUSH_BYTES // 4, dtype=torch.int32, device="cuda") if sync else None
-    with torch.no_grad():
-        model(x)   # build, warm-up
-        module._load_ext().ct93_set_trace(trace)
-        if sync:
-            flush.zero_()
-            torch.cuda.synchronize()
-        model(x)
-        module._load_ext().ct93_set_trace(torch.empty(0, dtype=torch.int64, device="cuda"))
-    torch.cuda.synchronize()
-    return trace.view(ctas, 2, TILES, SLOTS).cpu()
-
-
-def record_light(sol: str, calls: int, sync: bool = True, sums: bool = False) -> tuple:
-    """`calls` kernelbench-v0.1 TF32 calls of the --light build, each after an L2 flush and, with `sync`, a
-    device-wide sync (run.py's regime; otherwise queued back to back): the stamps as [call, CTA, group,
-    LIGHT_SLOTS] and each call's CUDA-event time in ms."""
-    module, model, x = _traced_model(sol, light=True, sums=sums)
-    ctas = torch.cuda.get_device_properties(0).multi_processor_count
-    trace = torch.zeros(calls, ctas * 2 * LIGHT_SLOTS, dtype=torch.int64, device="cuda")
-    flush = torch.empty(L2_FLUSH_BYTES // 4, dtype=torch.int32, device="cuda")
-    times = []
+def _traced_calls(sol: str, light: bool, sums: bool, calls: int, words: int, sync: bool, flush_each: bool) -> tuple:
+    """`calls` kernelbench-v0.1 TF32 calls of a traced build after one warm-up call, each stamping into its own
+    `words` int64 words; before each call an L2 flush (`flush_each` or `sync`) and, with `sync`, a device-wide sync
+    (run.py's regime; otherwise the calls queue back to back). Returns the stamps [call, words] (on the GPU) and
+    each call's CUDA-event time in ms."""
+    module, model, x = _traced_model(sol, light, sums)
+    set_trace = module._load_ext().ct93_set_trace
+    trace = torch.zeros(calls, words, dtype=torch.int64, device="cuda")
+    flush = torch.empty(L2_FLUSH_BYTES // 4, dtype=torch.int32, device="cuda") if flush_each or sync else None
+    events = []
     with torch.no_grad():
         model(x)   # build, warm-up
         for i in range(calls):
-            module._load_ext().ct93_set_trace(trace[i])
-            flush.zero_()
+            set_trace(trace[i])
+            if flush is not None:
+                flush.zero_()
             if sync:
                 torch.cuda.synchronize()
             start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
@@ -282,10 +264,27 @@ def record_light(sol: str, calls: int, sync: bool = True, sums: bool = False) ->
             end.record()
             if sync:
                 torch.cuda.synchronize()
-            times.append((start, end))
-        module._load_ext().ct93_set_trace(torch.empty(0, dtype=torch.int64, device="cuda"))
+            events.append((start, end))
+        set_trace(torch.empty(0, dtype=torch.int64, device="cuda"))
     torch.cuda.synchronize()
-    times = [start.elapsed_time(end) for start, end in times]
+    return trace, [start.elapsed_time(end) for start, end in events]
+
+
+def record(sol: str, sync: bool = False) -> torch.Tensor:
+    """One kernelbench-v0.1 TF32 call on torch.rand inputs; the stamps as [CTA, group, tile, slot]. With `sync` the
+    traced call follows an L2 flush and a device-wide sync, as run.py's timed calls do; otherwise it is queued right
+    behind the warm-up call."""
+    ctas = torch.cuda.get_device_properties(0).multi_processor_count
+    trace, _ = _traced_calls(sol, False, False, 1, ctas * 2 * TILES * SLOTS, sync, flush_each=False)
+    return trace.view(ctas, 2, TILES, SLOTS).cpu()
+
+
+def record_light(sol: str, calls: int, sync: bool = True, sums: bool = False) -> tuple:
+    """`calls` kernelbench-v0.1 TF32 calls of the --light build, each after an L2 flush and, with `sync`, a
+    device-wide sync (run.py's regime; otherwise queued back to back): the stamps as [call, CTA, group,
+    LIGHT_SLOTS] and each call's CUDA-event time in ms."""
+    ctas = torch.cuda.get_device_properties(0).multi_processor_count
+    trace, times = _traced_calls(sol, True, sums, calls, ctas * 2 * LIGHT_SLOTS, sync, flush_each=True)
     return trace.view(calls, ctas, 2, LIGHT_SLOTS).cpu(), times
 
 
