@@ -522,6 +522,27 @@ __device__ __forceinline__ int group_tiles(int first, int step, int ntiles) {
   return first < ntiles ? (ntiles - 1 - first) / step + 1 : 0;
 }
 
+// The tiles one group of the SS and mma.sync kernels runs: every CTA owns one N-slice and takes its tiles
+// round-robin. A round gives each group of the slice one tile. GROUP_MAJOR: a round's tiles go to the
+// CTAs' first groups, then to their second groups (rather than to both groups of a CTA in turn), so that
+// a last round that is only partly filled lands on as many CTAs, and so SMs, as it has tiles
+// (kernelbench-v0's 64-column kernel: 1,089 tiles for 528 groups, a last round of 33 tiles).
+template <bool GROUP_MAJOR>
+struct RoundRobinTiles {
+  static constexpr bool extra = false;
+  int first, step, count, slice0, last_slice;
+  __device__ RoundRobinTiles(const Params& p, int g) {
+    const int mslot = blockIdx.x / p.nsl;
+    first = GROUP_MAJOR ? g * p.gm + mslot : mslot * GROUPS + g;
+    step = GROUPS * p.gm;
+    count = group_tiles(first, step, p.ntiles);
+    slice0 = last_slice = blockIdx.x % p.nsl;
+  }
+  __device__ static int first_slice(const Params& p) { return blockIdx.x % p.nsl; }
+  __device__ __forceinline__ int tile(const Params&, int k) const { return first + k * step; }
+  __device__ __forceinline__ int slice(const Params&, int) const { return slice0; }
+};
+
 // Re-evaluate, directly in fp32, every NaN output of one warp's WM x WN tile.
 template <typename T>
 __device__ __noinline__ void fixup_nans(const Params& p, int mbase, int nrows, int nbase, int ncols, int lane,
@@ -612,7 +633,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
   unsigned char* Abase = smem + (size_t)p.nkb * KB_BYTES + BN * sizeof(ColInfo) + MBAR_BYTES;
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int nslice = blockIdx.x % p.nsl, mslot = blockIdx.x / p.nsl;
+  const int nslice = RoundRobinTiles<false>::first_slice(p);
 
   cta_prologue<T>(p, nslice, smem, tab, Abase, GROUPS * STAGES * p.stage_bytes, GROUPS * STAGES, GROUP_THREADS);
 
@@ -623,9 +644,8 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
   const int bar_id = 1 + g;
   unsigned char* Ag = Abase + (size_t)g * STAGES * p.stage_bytes;
 
-  const int first = mslot * GROUPS + g;
-  const int step = GROUPS * p.gm;
-  const int nitems = group_tiles(first, step, p.ntiles) * p.nchunk;
+  const RoundRobinTiles<false> sched(p, g);
+  const int nitems = sched.count * p.nchunk;
 
   const Epilogue epi{p.add, p.mul};
   T* out = static_cast<T*>(p.out);
@@ -634,7 +654,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
   const int lane_k = (F32IN ? lt : 2 * lt) * p.pitchC;
   const int kstep_hi = (F32IN ? 4 : 8) * p.pitchC;   // a2/a3 registers: k + 4 (tf32) / k + 8 (16-bit)
 
-  const StagePipe<T> pipe{p, Ag, smem_u32(Abase - MBAR_BYTES) + 8 * STAGES * g, first, step, nitems, gtid};
+  const StagePipe<T> pipe{p, Ag, smem_u32(Abase - MBAR_BYTES) + 8 * STAGES * g, sched.first, sched.step, nitems, gtid};
 
   float acc[MT][NT][4];
 #pragma unroll
@@ -1110,27 +1130,6 @@ __device__ __forceinline__ uint64_t wgmma_desc_a(uint32_t saddr, uint32_t slab_b
   return (uint64_t)((saddr & 0x3FFFFu) >> 4) | ((uint64_t)(slab_bytes >> 4) << 16) |
          ((uint64_t)(A_GROUP_STRIDE >> 4) << 32);
 }
-
-// The tiles one group of the SS kernel runs: every CTA owns one N-slice and takes its tiles
-// round-robin. A round gives each group of the slice one tile. GROUP_MAJOR: a round's tiles go to the
-// CTAs' first groups, then to their second groups (rather than to both groups of a CTA in turn), so that
-// a last round that is only partly filled lands on as many CTAs, and so SMs, as it has tiles
-// (kernelbench-v0's 64-column kernel: 1,089 tiles for 528 groups, a last round of 33 tiles).
-template <bool GROUP_MAJOR>
-struct RoundRobinTiles {
-  static constexpr bool extra = false;
-  int first, step, count, slice0, last_slice;
-  __device__ RoundRobinTiles(const Params& p, int g) {
-    const int mslot = blockIdx.x / p.nsl;
-    first = GROUP_MAJOR ? g * p.gm + mslot : mslot * GROUPS + g;
-    step = GROUPS * p.gm;
-    count = group_tiles(first, step, p.ntiles);
-    slice0 = last_slice = blockIdx.x % p.nsl;
-  }
-  __device__ static int first_slice(const Params& p) { return blockIdx.x % p.nsl; }
-  __device__ __forceinline__ int tile(const Params&, int k) const { return first + k * step; }
-  __device__ __forceinline__ int slice(const Params&, int) const { return slice0; }
-};
 
 // Exact fp32 (8 64-column slices on v0.1, which do not divide 132 SMs). The first nsl * gm CTAs
 // own one N-slice each and take its tiles [0, reg_tiles) round-robin (unit = tile). The nextra
