@@ -27,6 +27,7 @@ import tempfile
 
 import torch
 
+from ab_93 import L2_FLUSH_BYTES
 from bench_fused_93 import SOL, load
 
 TILES, SLOTS = 80, 38   # stamped tiles per group; slots per tile (below)
@@ -41,7 +42,6 @@ DRAIN, EPILOGUE_END, KERNEL_START, NS_TILE_START, NS_EPILOGUE_END = 33, 34, 35, 
 # the epilogue, and its tile count
 LIGHT_SLOTS = 8
 OPEN_SUM, LOOP_SUM, EPILOGUE_SUM, TILE_COUNT = 4, 5, 6, 7
-L2_FLUSH_BYTES = 256 * 1024 * 1024
 
 _STAMP = "if (stamp && k < TRACE_TILES && chunk < 8) tr[k * TRACE_SLOTS + {slot}] = clock64();"
 # Edits of both builds: the trace pointer in Params, the %globaltimer helper, a TF32-only dispatch, the binding.
