@@ -23,6 +23,15 @@ def test_stamps_splice_into_the_current_solution():
     assert 'name="ct93_trace_' in traced and "ct93_set_trace" in traced
 
 
+def test_a_bf16_build_dispatches_only_the_bf16_kernels_under_its_own_name():
+    source = Path(trace_93.SOL).read_text()
+    traced = trace_93.traced_source(source, light=True, sums=True, mode="bf16")
+    assert "ct93::run<ct93::BF16>" in traced
+    assert "ct93::run<ct93::TF32>" not in traced and "ct93::run<ct93::F16>" not in traced
+    assert 'name="ct93_sums_bf16_' in traced
+    assert "ct93::run<ct93::BF16>" not in trace_93.traced_source(source, light=True, sums=True)
+
+
 def test_a_kernel_of_another_shape_is_refused():
     source = Path(trace_93.SOL).read_text().replace("      group_bar(bar_id);\n", "      group_bar(bar_id); \n")
     with pytest.raises(SystemExit, match=r"group_bar\(bar_id\);"):

@@ -1,6 +1,7 @@
 """clock64 trace of the problem-93 SS kernel's chunk loop (run on the GPU box; --analyse runs anywhere).
 
-Builds a TF32-only copy of a solution file whose SS kernel has each group leader stamp `clock64()` at
+Builds a one-mode copy of a solution file (TF32, or bf16 with --mode bf16) whose SS kernel has each group leader
+stamp `clock64()` at
 the tile start, at every chunk's stage-ready, wgmma wait, group barrier and refill, after the drain
 (`wait_group 0`) and after the epilogue; runs kernelbench-v0.1 once with `torch.rand` inputs, and prints
 where a group tile's cycles go, how often the two groups issue at once, and each chunk's period with
@@ -16,7 +17,7 @@ queued back to back): the SM clock and span of a kernel that runs nearly as buil
 per tile phase (to the first stage, the chunk loop, the epilogue), summed in registers and stored once at the end,
 split by when the groups end.
 
-Usage: python3 tools/trace_93.py [--sol FILE] [--save TRACE.pt] [--sync] [--light CALLS [--sums]]
+Usage: python3 tools/trace_93.py [--sol FILE] [--mode tf32|bf16] [--save TRACE.pt] [--sync] [--light CALLS [--sums]]
        python3 tools/trace_93.py --analyse TRACE.pt
 """
 import argparse
@@ -44,7 +45,8 @@ LIGHT_SLOTS = 8
 OPEN_SUM, LOOP_SUM, EPILOGUE_SUM, TILE_COUNT = 4, 5, 6, 7
 
 _STAMP = "if (stamp && k < TRACE_TILES && chunk < 8) tr[k * TRACE_SLOTS + {slot}] = clock64();"
-# Edits of both builds: the trace pointer in Params, the %globaltimer helper, a TF32-only dispatch, the binding.
+# Edits of both builds: the trace pointer in Params, the %globaltimer helper, a one-mode dispatch (_MODE_EDITS), the
+# binding.
 _COMMON_EDITS = [
     ("""  FastDiv fnstages;
 """, """  FastDiv fnstages;
@@ -64,13 +66,6 @@ struct Params {{
   p.x = x.data_ptr();""", """  Params p;
   p.trace = g_trace;
   p.x = x.data_ptr();"""),
-    # TF32 only: a third of the build time
-    ("""      return allow_tf32 ? ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul)
-                        : ct93::run<ct93::F32X3>(x, w, bp, (int)stride, add, mul);
-    case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul);
-    case torch::kFloat16: return ct93::run<ct93::F16>(x, w, bp, (int)stride, add, mul);""",
-     """      TORCH_CHECK(allow_tf32, "trace build: TF32 only");
-      return ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul);"""),
     ('''}
 """
 
@@ -92,6 +87,17 @@ void ct93_set_trace(torch::Tensor t);
 """'''),
     ('functions=["ct93_forward"],', 'functions=["ct93_forward", "ct93_set_trace"],'),
 ]
+# One mode's kernels only: a third of the build time.
+_DISPATCH = """      return allow_tf32 ? ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul)
+                        : ct93::run<ct93::F32X3>(x, w, bp, (int)stride, add, mul);
+    case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul);
+    case torch::kFloat16: return ct93::run<ct93::F16>(x, w, bp, (int)stride, add, mul);"""
+_MODE_EDITS = {
+    "tf32": (_DISPATCH, """      TORCH_CHECK(allow_tf32, "trace build: TF32 only");
+      return ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul);"""),
+    "bf16": (_DISPATCH, """      TORCH_CHECK(false, "trace build: bf16 only");
+    case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul);"""),
+}
 # The per-tile build's stamps.
 _TILE_EDITS = [
     ("""  const Schedule sched(p, g);
@@ -217,35 +223,41 @@ __device__ __forceinline__ long long trace_ns() {"""),
 ]
 
 
-def traced_source(src: str, light: bool = False, sums: bool = False) -> str:
+def traced_source(src: str, light: bool = False, sums: bool = False, mode: str = "tf32") -> str:
     """The solution's source with the stamps spliced in (per tile, or with `light` once per group, and with `sums`
-    the per-phase cycle sums) and its extension renamed."""
-    edits = _COMMON_EDITS + (_LIGHT_EDITS + (_SUM_EDITS if sums else _NO_SUM_EDITS) if light else _TILE_EDITS)
+    the per-phase cycle sums), only `mode`'s kernels dispatched, and its extension renamed."""
+    edits = _COMMON_EDITS + [_MODE_EDITS[mode]] + (
+        _LIGHT_EDITS + (_SUM_EDITS if sums else _NO_SUM_EDITS) if light else _TILE_EDITS)
     for old, new in edits:
         if src.count(old) != 1:
             raise SystemExit(f"trace_93: expected exactly one occurrence of:\n{old}")
         src = src.replace(old, new)
     name = src.index('name="') + len('name="')
-    return src[:name] + ("ct93_sums_" if sums else "ct93_light_" if light else "ct93_trace_") + src[name:]
+    prefix = ("ct93_sums_" if sums else "ct93_light_" if light else "ct93_trace_") + ("" if mode == "tf32" else mode + "_")
+    return src[:name] + prefix + src[name:]
 
 
-def _traced_model(sol: str, light: bool, sums: bool = False):
-    """The traced build's module, a seeded kernelbench-v0.1 ModelNew and a torch.rand input."""
+def _traced_model(sol: str, light: bool, sums: bool = False, mode: str = "tf32"):
+    """The traced build's module, a seeded kernelbench-v0.1 ModelNew and a torch.rand input, in `mode`."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(traced_source(open(sol).read(), light, sums))
+        f.write(traced_source(open(sol).read(), light, sums, mode))
     module = load(f.name, "sums93" if sums else "light93" if light else "traced93")
     os.unlink(f.name)
     torch.manual_seed(0)
     model = module.ModelNew(64, 128, 4, 2, 0.5, 2.0).cuda()
-    return module, model, torch.rand(128, 64, 64, 64, device="cuda")
+    x = torch.rand(128, 64, 64, 64, device="cuda")
+    if mode == "bf16":
+        model, x = model.bfloat16(), x.bfloat16()
+    return module, model, x
 
 
-def _traced_calls(sol: str, light: bool, sums: bool, calls: int, words: int, sync: bool, flush_each: bool) -> tuple:
-    """`calls` kernelbench-v0.1 TF32 calls of a traced build after one warm-up call, each stamping into its own
+def _traced_calls(sol: str, light: bool, sums: bool, calls: int, words: int, sync: bool, flush_each: bool,
+                  mode: str = "tf32") -> tuple:
+    """`calls` kernelbench-v0.1 calls (in `mode`) of a traced build after one warm-up call, each stamping into its own
     `words` int64 words; before each call an L2 flush (`flush_each` or `sync`) and, with `sync`, a device-wide sync
     (run.py's regime; otherwise the calls queue back to back). Returns the stamps [call, words] (on the GPU) and
     each call's CUDA-event time in ms."""
-    module, model, x = _traced_model(sol, light, sums)
+    module, model, x = _traced_model(sol, light, sums, mode)
     set_trace = module._load_ext().ct93_set_trace
     trace = torch.zeros(calls, words, dtype=torch.int64, device="cuda")
     flush = torch.empty(L2_FLUSH_BYTES // 4, dtype=torch.int32, device="cuda") if flush_each or sync else None
@@ -270,21 +282,21 @@ def _traced_calls(sol: str, light: bool, sums: bool, calls: int, words: int, syn
     return trace, [start.elapsed_time(end) for start, end in events]
 
 
-def record(sol: str, sync: bool = False) -> torch.Tensor:
-    """One kernelbench-v0.1 TF32 call on torch.rand inputs; the stamps as [CTA, group, tile, slot]. With `sync` the
+def record(sol: str, sync: bool = False, mode: str = "tf32") -> torch.Tensor:
+    """One kernelbench-v0.1 call (in `mode`) on torch.rand inputs; the stamps as [CTA, group, tile, slot]. With `sync` the
     traced call follows an L2 flush and a device-wide sync, as run.py's timed calls do; otherwise it is queued right
     behind the warm-up call."""
     ctas = torch.cuda.get_device_properties(0).multi_processor_count
-    trace, _ = _traced_calls(sol, False, False, 1, ctas * 2 * TILES * SLOTS, sync, flush_each=False)
+    trace, _ = _traced_calls(sol, False, False, 1, ctas * 2 * TILES * SLOTS, sync, flush_each=False, mode=mode)
     return trace.view(ctas, 2, TILES, SLOTS).cpu()
 
 
-def record_light(sol: str, calls: int, sync: bool = True, sums: bool = False) -> tuple:
-    """`calls` kernelbench-v0.1 TF32 calls of the --light build, each after an L2 flush and, with `sync`, a
+def record_light(sol: str, calls: int, sync: bool = True, sums: bool = False, mode: str = "tf32") -> tuple:
+    """`calls` kernelbench-v0.1 calls (in `mode`) of the --light build, each after an L2 flush and, with `sync`, a
     device-wide sync (run.py's regime; otherwise queued back to back): the stamps as [call, CTA, group,
     LIGHT_SLOTS] and each call's CUDA-event time in ms."""
     ctas = torch.cuda.get_device_properties(0).multi_processor_count
-    trace, times = _traced_calls(sol, True, sums, calls, ctas * 2 * LIGHT_SLOTS, sync, flush_each=True)
+    trace, times = _traced_calls(sol, True, sums, calls, ctas * 2 * LIGHT_SLOTS, sync, flush_each=True, mode=mode)
     return trace.view(calls, ctas, 2, LIGHT_SLOTS).cpu(), times
 
 
@@ -413,6 +425,8 @@ def analyse(tr: torch.Tensor) -> None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sol", default=SOL)
+    parser.add_argument("--mode", choices=sorted(_MODE_EDITS), default="tf32",
+                        help="the kernels traced: TF32 (fp32 inputs) or bf16; kernelbench-v0.1 either way")
     parser.add_argument("--save", help="also write the raw stamps here")
     parser.add_argument("--analyse", help="analyse stamps saved by --save instead of running")
     parser.add_argument("--sync", action="store_true",
@@ -422,6 +436,8 @@ def main():
     parser.add_argument("--sums", action="store_true",
                         help="with --light: also sum each group's cycles per tile phase in registers")
     args = parser.parse_args()
+    if args.mode != "tf32" and not args.light:
+        parser.error("--mode bf16 needs --light: the per-tile analysis reads TF32's 8 chunks a tile")
     if args.analyse:
         saved = torch.load(args.analyse)
         if isinstance(saved, dict):
@@ -430,12 +446,12 @@ def main():
             analyse(saved)
         return
     if args.light:
-        tr, times = record_light(args.sol, args.light, args.sync, args.sums)
+        tr, times = record_light(args.sol, args.light, args.sync, args.sums, args.mode)
         if args.save:
             torch.save({"stamps": tr, "times": times}, args.save)
         analyse_light(tr, times)
         return
-    tr = record(args.sol, args.sync)
+    tr = record(args.sol, args.sync, args.mode)
     if args.save:
         torch.save(tr, args.save)
     analyse(tr)
