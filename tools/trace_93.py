@@ -1,7 +1,6 @@
 """clock64 trace of the problem-93 SS kernel's chunk loop (run on the GPU box; --analyse runs anywhere).
 
-Builds a one-mode copy of a solution file (TF32, or bf16 with --mode bf16) whose SS kernel has each group leader
-stamp `clock64()` at
+Builds a TF32-only copy of a solution file whose SS kernel has each group leader stamp `clock64()` at
 the tile start, at every chunk's stage-ready, wgmma wait, group barrier and refill, after the drain
 (`wait_group 0`) and after the epilogue; runs kernelbench-v0.1 once with `torch.rand` inputs, and prints
 where a group tile's cycles go, how often the two groups issue at once, and each chunk's period with
@@ -15,7 +14,8 @@ changed shape around those lines fails with the line it could not find.
 runs N calls, each after an L2 flush (with --sync also after a device-wide sync, as `run.py` times; without it
 queued back to back): the SM clock and span of a kernel that runs nearly as built. --sums adds each group's cycles
 per tile phase (to the first stage, the chunk loop, the epilogue), summed in registers and stored once at the end,
-split by when the groups end.
+split by when the groups end. --mode bf16 builds and runs the bf16 kernels instead (--light only: the per-tile
+analysis reads TF32's 8 chunks a tile).
 
 Usage: python3 tools/trace_93.py [--sol FILE] [--mode tf32|bf16] [--save TRACE.pt] [--sync] [--light CALLS [--sums]]
        python3 tools/trace_93.py --analyse TRACE.pt
@@ -282,12 +282,12 @@ def _traced_calls(sol: str, light: bool, sums: bool, calls: int, words: int, syn
     return trace, [start.elapsed_time(end) for start, end in events]
 
 
-def record(sol: str, sync: bool = False, mode: str = "tf32") -> torch.Tensor:
-    """One kernelbench-v0.1 call (in `mode`) on torch.rand inputs; the stamps as [CTA, group, tile, slot]. With `sync` the
+def record(sol: str, sync: bool = False) -> torch.Tensor:
+    """One kernelbench-v0.1 TF32 call on torch.rand inputs; the stamps as [CTA, group, tile, slot]. With `sync` the
     traced call follows an L2 flush and a device-wide sync, as run.py's timed calls do; otherwise it is queued right
     behind the warm-up call."""
     ctas = torch.cuda.get_device_properties(0).multi_processor_count
-    trace, _ = _traced_calls(sol, False, False, 1, ctas * 2 * TILES * SLOTS, sync, flush_each=False, mode=mode)
+    trace, _ = _traced_calls(sol, False, False, 1, ctas * 2 * TILES * SLOTS, sync, flush_each=False)
     return trace.view(ctas, 2, TILES, SLOTS).cpu()
 
 
@@ -451,7 +451,7 @@ def main():
             torch.save({"stamps": tr, "times": times}, args.save)
         analyse_light(tr, times)
         return
-    tr = record(args.sol, args.sync, args.mode)
+    tr = record(args.sol, args.sync)
     if args.save:
         torch.save(tr, args.save)
     analyse(tr)
