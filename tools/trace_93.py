@@ -45,7 +45,7 @@ LIGHT_SLOTS = 8
 OPEN_SUM, LOOP_SUM, EPILOGUE_SUM, TILE_COUNT = 4, 5, 6, 7
 
 _STAMP = "if (stamp && k < TRACE_TILES && chunk < 8) tr[k * TRACE_SLOTS + {slot}] = clock64();"
-# Edits of both builds: the trace pointer in Params, the %globaltimer helper, a one-mode dispatch (_MODE_EDITS), the
+# Edits of both builds: the trace pointer in Params, the %globaltimer helper, a one-mode dispatch (_MODE_DISPATCH), the
 # binding.
 _COMMON_EDITS = [
     ("""  FastDiv fnstages;
@@ -92,11 +92,11 @@ _DISPATCH = """      return allow_tf32 ? ct93::run<ct93::TF32>(x, w, bp, (int)st
                         : ct93::run<ct93::F32X3>(x, w, bp, (int)stride, add, mul);
     case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul);
     case torch::kFloat16: return ct93::run<ct93::F16>(x, w, bp, (int)stride, add, mul);"""
-_MODE_EDITS = {
-    "tf32": (_DISPATCH, """      TORCH_CHECK(allow_tf32, "trace build: TF32 only");
-      return ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul);"""),
-    "bf16": (_DISPATCH, """      TORCH_CHECK(false, "trace build: bf16 only");
-    case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul);"""),
+_MODE_DISPATCH = {
+    "tf32": """      TORCH_CHECK(allow_tf32, "trace build: TF32 only");
+      return ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul);""",
+    "bf16": """      TORCH_CHECK(false, "trace build: bf16 only");
+    case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul);""",
 }
 # The per-tile build's stamps.
 _TILE_EDITS = [
@@ -226,7 +226,7 @@ __device__ __forceinline__ long long trace_ns() {"""),
 def traced_source(src: str, light: bool = False, sums: bool = False, mode: str = "tf32") -> str:
     """The solution's source with the stamps spliced in (per tile, or with `light` once per group, and with `sums`
     the per-phase cycle sums), only `mode`'s kernels dispatched, and its extension renamed."""
-    edits = _COMMON_EDITS + [_MODE_EDITS[mode]] + (
+    edits = _COMMON_EDITS + [(_DISPATCH, _MODE_DISPATCH[mode])] + (
         _LIGHT_EDITS + (_SUM_EDITS if sums else _NO_SUM_EDITS) if light else _TILE_EDITS)
     for old, new in edits:
         if src.count(old) != 1:
@@ -425,7 +425,7 @@ def analyse(tr: torch.Tensor) -> None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sol", default=SOL)
-    parser.add_argument("--mode", choices=sorted(_MODE_EDITS), default="tf32",
+    parser.add_argument("--mode", choices=sorted(_MODE_DISPATCH), default="tf32",
                         help="the kernels traced: TF32 (fp32 inputs) or bf16; kernelbench-v0.1 either way")
     parser.add_argument("--save", help="also write the raw stamps here")
     parser.add_argument("--analyse", help="analyse stamps saved by --save instead of running")
