@@ -118,3 +118,20 @@ def test_the_phase_sums_are_split_by_when_groups_end(capsys):
     out = capsys.readouterr().out
     assert "groups ending first : per tile    100 cycles to the first stage, chunk loop   5000, epilogue   4000" in out
     assert "groups ending last  : per tile    100 cycles to the first stage, chunk loop  10000" in out
+
+
+def test_a_saved_bf16_light_trace_is_analysed_without_a_gpu(tmp_path, monkeypatch, capsys):
+    """--analyse reads what --save wrote; the bf16 mode's --light requirement is for building, not for reading."""
+    tr = torch.zeros(1, 1, 1, trace_93.LIGHT_SLOTS, dtype=torch.int64)
+    tr[0, 0, 0, :4] = torch.tensor([0, 0, 1_800, 1_000])
+    saved = tmp_path / "bf16.pt"
+    torch.save({"stamps": tr, "times": [0.25]}, saved)
+    monkeypatch.setattr(sys, "argv", ["trace_93.py", "--mode", "bf16", "--analyse", str(saved)])
+    trace_93.main()
+    assert "SM clock median 1800 MHz" in capsys.readouterr().out
+
+
+def test_a_bf16_run_without_light_is_refused(monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["trace_93.py", "--mode", "bf16"])
+    with pytest.raises(SystemExit):
+        trace_93.main()

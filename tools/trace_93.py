@@ -15,7 +15,7 @@ runs N calls, each after an L2 flush (with --sync also after a device-wide sync,
 queued back to back): the SM clock and span of a kernel that runs nearly as built. --sums adds each group's cycles
 per tile phase (to the first stage, the chunk loop, the epilogue), summed in registers and stored once at the end,
 split by when the groups end. --mode bf16 builds and runs the bf16 kernels instead (--light only: the per-tile
-analysis reads TF32's 8 chunks a tile).
+analysis reads TF32's 8 chunks a tile). --analyse reads what --save wrote, in either mode.
 
 Usage: python3 tools/trace_93.py [--sol FILE] [--mode tf32|bf16] [--save TRACE.pt] [--sync] [--light CALLS [--sums]]
        python3 tools/trace_93.py --analyse TRACE.pt
@@ -436,7 +436,7 @@ def main():
     parser.add_argument("--sums", action="store_true",
                         help="with --light: also sum each group's cycles per tile phase in registers")
     args = parser.parse_args()
-    if args.mode != "tf32" and not args.light:
+    if args.mode != "tf32" and not (args.light or args.analyse):
         parser.error("--mode bf16 needs --light: the per-tile analysis reads TF32's 8 chunks a tile")
     if args.analyse:
         saved = torch.load(args.analyse)
