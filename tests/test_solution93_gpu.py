@@ -8,7 +8,8 @@ form at two CTAs per SM and at one (stages too large for two), TF32's 128-column
 4, 5 and 7-8 A stages (one or two chunks of wgmmas in flight), exact fp32 with N-slices that do
 not divide the SMs (extra CTAs that cross slices); the mma.sync kernel of exact fp32 (T != 2)
 with its bulk-copy and 4-byte cp.async loaders, and of TF32 where the SS stages do not fit;
-T = 1, 2, 3 taps; bf16.
+T = 1, 2, 3 taps; bf16 and fp16. Inputs in other layouts (channels-last, views with strides, a start
+one element past a 16-byte boundary) give the same results.
 Which kernel each geometry launches is checked too (torch.profiler), against the table KERNELS.
 Inputs are scaled normals, so the min/GELU branch is exercised (torch.rand inputs make
 almost every output 0), and the output memory is poisoned with NaN first, so an unwritten
@@ -201,6 +202,20 @@ def test_bf16_matches_float64_reference(modules, geometry):
     _check_against_float64(ref, x, out, 3e-2, "bf16")
 
 
+@pytest.mark.parametrize("geometry", GEOMETRIES[:5], ids=lambda g: "b{}_c{}-{}_{}x{}_k{}s{}".format(*g))
+def test_fp16_matches_float64_reference(modules, geometry):
+    """fp16 runs the 16-bit kernels with f16 wgmmas; the float64 reference starts from the same fp16 inputs and
+    weights, so what is left is fp32 accumulation and the fp16 output's rounding (2**-11 relative)."""
+    batch, cin, cout, h, w, k, s = geometry
+    ref, new = _pair(modules, cin, cout, k, s, dtype=torch.float16)
+    torch.manual_seed(1)
+    x = (torch.randn(batch, cin, h, w, device="cuda") * 4).half()
+    out = _poisoned_run(new, x)
+    assert out.dtype == torch.float16
+    expected = _check_against_float64(ref, x, out, 5e-3, "fp16")
+    assert (expected < 0).float().mean() > 0.1, "inputs must exercise the GELU branch"
+
+
 @pytest.mark.parametrize("mode, cout", [("tf32", 256), ("exact", 256), ("tf32", 16)],
                          ids=["tf32-128col", "exact", "tf32-64col"])
 def test_gelu_matches_float64_over_the_clamped_range(modules, mode, cout):
@@ -353,3 +368,38 @@ def test_cuda_graph_replays_on_new_inputs_match_the_reference(modules):
         graph.replay()
         torch.cuda.synchronize()
         _check_against_float64(ref, static_x, static_out, 5e-3, "tf32, graph replay")
+
+
+def _strided_forms(x):
+    """x's values in layouts a caller may pass: channels-last, a permuted view, every other column of a wider tensor,
+    and a contiguous view one element past a 16-byte boundary (the loaders' aligned fast paths must not assume)."""
+    n, c, h, w = x.shape
+    wide = torch.zeros(n, c, h, 2 * w, dtype=x.dtype, device=x.device)
+    wide[..., 1::2] = x
+    flat = torch.zeros(x.numel() + 1, dtype=x.dtype, device=x.device)
+    flat[1:] = x.reshape(-1)
+    return {
+        "channels_last": x.to(memory_format=torch.channels_last),
+        "permuted_view": x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2),
+        "column_stride_2": wide[..., 1::2],
+        "offset_one_element": flat[1:].view(n, c, h, w),
+    }
+
+
+@pytest.mark.parametrize("geometry, dtype, mode", [
+    ((3, 16, 32, 12, 12, 4, 2), torch.float32, "tf32"),     # SS path: the pre-pass reads x
+    ((2, 16, 32, 4, 60, 5, 2), torch.float32, "exact"),     # mma.sync kernel: bulk copies of 16-byte aligned rows
+    ((2, 8, 16, 9, 9, 6, 2), torch.float32, "exact"),       # mma.sync kernel: 4-byte cp.async
+    ((3, 16, 32, 12, 12, 4, 2), torch.bfloat16, "tf32"),
+], ids=["tf32-ss", "exact-bulk", "exact-cp4", "bf16-ss"])
+def test_non_contiguous_and_misaligned_inputs_match_the_reference(modules, geometry, dtype, mode):
+    batch, cin, cout, h, w, k, s = geometry
+    ref, new = _pair(modules, cin, cout, k, s, dtype=dtype)
+    torch.manual_seed(7)
+    x = (torch.randn(batch, cin, h, w, device="cuda") * 4).to(dtype)
+    tol = {"tf32": 5e-3, "exact": 2e-5}[mode] if dtype == torch.float32 else 3e-2
+    for form, xs in _strided_forms(x).items():
+        assert torch.equal(xs, x)
+        out = _run_with_tf32(new, xs, allow_tf32=(mode == "tf32"))
+        assert out.dtype == dtype
+        _check_against_float64(ref, x, out, tol, f"{mode} {form}")
