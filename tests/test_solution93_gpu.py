@@ -8,7 +8,7 @@ form at two CTAs per SM and at one (stages too large for two), TF32's 128-column
 4, 5 and 7-8 A stages (one or two chunks of wgmmas in flight), exact fp32 with N-slices that do
 not divide the SMs (extra CTAs that cross slices); the mma.sync kernel of exact fp32 (T != 2)
 with its bulk-copy and 4-byte cp.async loaders, and of TF32 where the SS stages do not fit;
-T = 1, 2, 3 taps; bf16 and fp16. Inputs in other layouts (channels-last, views with strides, a start
+T = 1, 2, 3 taps; bf16 and fp16; shapes at the edges (k < s, one channel, a 1 x 1 input). Inputs in other layouts (channels-last, views with strides, a start
 one element past a 16-byte boundary) give the same results.
 Which kernel each geometry launches is checked too (torch.profiler), against the table KERNELS.
 Inputs are scaled normals, so the min/GELU branch is exercised (torch.rand inputs make
@@ -183,6 +183,26 @@ def test_matches_float64_reference(modules, geometry, mode, tol):
     assert out.dtype == torch.float32
     expected = _check_against_float64(ref, x, out, tol, mode)
     assert (expected < 0).float().mean() > 0.1, "inputs must exercise the GELU branch"
+
+
+EDGE_GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): shapes at the edges of what the issue calls general
+    (2, 6, 8, 7, 9, 2, 3),        # k < s: output rows and columns of phase 2 get no tap, only the bias
+    (3, 4, 5, 5, 6, 1, 2),        # k = 1, s = 2: three of the four phases get no tap
+    (2, 1, 1, 5, 7, 4, 2),        # one input and one output channel
+    (3, 4, 6, 1, 1, 3, 2),        # a 1 x 1 input
+    (1, 3, 4, 2, 130, 7, 4),      # a wide row, k not a multiple of s
+]
+
+
+@pytest.mark.parametrize("geometry", EDGE_GEOMETRIES, ids=lambda g: "b{}_c{}-{}_{}x{}_k{}s{}".format(*g))
+@pytest.mark.parametrize("mode, tol", [("tf32", 5e-3), ("exact", 2e-5)])
+def test_edge_shapes_match_float64_reference(modules, geometry, mode, tol):
+    batch, cin, cout, h, w, k, s = geometry
+    ref, new = _pair(modules, cin, cout, k, s)
+    torch.manual_seed(8)
+    x = torch.randn(batch, cin, h, w, device="cuda") * 4
+    out = _run_with_tf32(new, x, allow_tf32=(mode == "tf32"))
+    _check_against_float64(ref, x, out, tol, mode)
 
 
 @pytest.mark.parametrize("geometry", GEOMETRIES[:5], ids=lambda g: "b{}_c{}-{}_{}x{}_k{}s{}".format(*g))
