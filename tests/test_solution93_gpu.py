@@ -302,15 +302,19 @@ def test_output_over_2_pow_31_elements(modules, dtype, mode, tol):
 
 
 @pytest.mark.parametrize("width, cout", [(12, 16), (64, 40)], ids=["W12", "W64"])
-@pytest.mark.parametrize("mode, tol", [("tf32", 1e-2), ("exact", 1e-4)])
-def test_inf_and_nan_inputs_give_the_reference_inf_and_nan(modules, mode, tol, width, cout):
-    ref, new = _pair(modules, 8, cout, 4, 2)
+@pytest.mark.parametrize("dtype, mode, tol", [(torch.float32, "tf32", 1e-2), (torch.float32, "exact", 1e-4),
+                                             (torch.bfloat16, "tf32", 3e-2), (torch.float16, "tf32", 1e-2)],
+                         ids=["tf32", "exact", "bf16", "fp16"])
+def test_inf_and_nan_inputs_give_the_reference_inf_and_nan(modules, dtype, mode, tol, width, cout):
+    ref, new = _pair(modules, 8, cout, 4, 2, dtype=dtype)
     torch.manual_seed(2)
     x = torch.randn(2, 8, 12, width, device="cuda")
     x[0, 0, 3, 4] = float("inf")
     x[0, 5, 7, 7] = float("-inf")
     x[1, 2, 0, width - 1] = float("nan")
+    x = x.to(dtype)
     out = _run_with_tf32(new, x, allow_tf32=(mode == "tf32"))
+    assert out.dtype == dtype
     with torch.no_grad():
         expected = ref.double()(x.double())
     assert expected.isnan().any() and expected.isfinite().float().mean() > 0.5
