@@ -15,7 +15,7 @@ NEAR = V[V >= -fit.NEAR0]
 
 def test_a_refit_gives_back_the_solution_constants():
     p, g = fit.solution_constants()
-    assert (len(p), len(g)) == (9, 7)
+    assert (len(p), len(g)) == (9, 6)
     for ours, refit in ((p, fit.fit_erfc_form()), (g, fit.fit_near0_form())):
         # one float32 rounding of the fit apart, give or take the last digits of another LAPACK
         torch.testing.assert_close(torch.tensor(ours, dtype=torch.float64), refit, rtol=1e-6, atol=0)
@@ -24,15 +24,15 @@ def test_a_refit_gives_back_the_solution_constants():
 def test_erfc_form_keeps_its_stated_accuracy_with_the_mufu_at_their_error_bounds():
     p, _ = fit.solution_constants()
     abs_err, rel_err = fit.worst_erfc_form(V, p)
-    assert abs_err <= 3.3e-7 and rel_err <= 1.9e-5, (abs_err, rel_err)
+    assert abs_err <= 3.3e-7 and rel_err <= 1.3e-5, (abs_err, rel_err)
 
 
-def test_near0_form_stays_within_twice_pytorchs_error_there():
-    """Its Horner rounding (about an ulp of G, amplified up to 6.5x by 1 + v G) against the rounding of erf."""
+def test_near0_form_keeps_its_stated_accuracy():
+    """About 2.7x PyTorch's own float32 error there (its fit's 8e-8 on top of the Horner rounding). Only TF32 and
+    16-bit blocks take it (exact fp32 keeps the erfc form), whose products carry 2^-11 or coarser relative error."""
     _, g = fit.solution_constants()
-    ours = fit.errors(fit.emulate_near0_form(NEAR, g), NEAR)
-    pytorch = fit.errors(fit.pytorch_formula(NEAR), NEAR)
-    assert ours[0] <= 2 * pytorch[0] and ours[1] <= 2 * pytorch[1], (ours, pytorch)
+    abs_err, rel_err = fit.errors(fit.emulate_near0_form(NEAR, g), NEAR)
+    assert abs_err <= 2.6e-7 and rel_err <= 1.2e-6, (abs_err, rel_err)
 
 
 def test_pytorchs_formula_cancels_where_the_erfc_form_does_not():

@@ -2,8 +2,9 @@
 
 The epilogue applies GELU to clamped values v = min(pre + add, 0) only, where 1 + erf(v / sqrt2) = erfc(t),
 t = -v / sqrt2 >= 0. Two forms (solution file, struct Epilogue):
-  gelu_mul        erfc(t) = q P(q) exp(-t^2), q = 1 / (1 + 0.4 t), P of degree 8 (rcp.approx, ex2.approx);
-  gelu_mul_near0  for |v| <= 1.5: 1 + erf(v / sqrt2) = 1 + v G(v^2), G of degree 6 in v^2 (no MUFU).
+  gelu_mul        erfc(t) = q P(q) exp(-t^2), q = 1 / (1 + 0.4 t), P of degree 8 (rcp.approx, ex2.approx), with
+                  1 + 0.4 t and t^2 formed from v directly;
+  gelu_mul_near0  for |v| <= 1.5: 1 + erf(v / sqrt2) = 1 + v G(v^2), G of degree 5 in v^2 (no MUFU).
 Both are fitted in float64 by least squares reweighted toward the smallest largest relative error (Lawson's
 iteration). `emulate_*` evaluate the solution's constants in float32 as the kernel does (one rounding per operation,
 fma rounded once), optionally with the MUFU results off by their error bounds, against float64 truth.
@@ -21,6 +22,8 @@ SOLUTION = (Path(__file__).resolve().parents[1] / "solutions" / "level2" /
 Q_SCALE = 0.4          # q = 1 / (1 + Q_SCALE t)
 T_MAX = 9.5            # exp(-t^2) flushes to 0 in float32 beyond ~9.3
 NEAR0 = 1.5            # gelu_mul_near0 serves |v| <= NEAR0
+Q_SLOPE = -Q_SCALE / math.sqrt(2)                  # 1 + Q_SCALE t = 1 + Q_SLOPE v
+EXP_SCALE = math.sqrt(math.log2(math.e) / 2)     # t^2 log2(e) = (EXP_SCALE v)^2
 RCP_ULPS, EX2_ULPS = 1, 2   # PTX: rcp.approx.f32 and ex2.approx.f32 maximum errors
 
 
@@ -45,7 +48,7 @@ def fit_erfc_form(degree: int = 8) -> torch.Tensor:
     return lawson_fit(q, torch.special.erfcx(t) / q, degree, 60)
 
 
-def fit_near0_form(degree: int = 6) -> torch.Tensor:
+def fit_near0_form(degree: int = 5) -> torch.Tensor:
     """G with 1 + erf(v / sqrt2) = 1 + v G(v^2), over |v| <= NEAR0 (G(w) = erf(sqrt(w / 2)) / sqrt(w))."""
     w = torch.linspace(0, NEAR0 ** 2, 20000, dtype=torch.float64)
     root = w.sqrt()
@@ -86,10 +89,10 @@ def _horner(coeffs: list, x: torch.Tensor) -> torch.Tensor:
 def emulate_erfc_form(v: torch.Tensor, p: list, rcp_err: float = 0.0, ex2_err: float = 0.0, mul: float = 2.0):
     """gelu_mul(v) in float32; rcp_err / ex2_err: relative errors given to the two MUFU results."""
     v = _f32(v)
-    t = v * _f32(torch.tensor(-0.70710678118654752440))
-    q = _f32((1 / _fma(torch.full_like(t, Q_SCALE), t, 1.0).double()) * (1 + rcp_err))
+    q = _f32((1 / _fma(v, torch.full_like(v, Q_SLOPE), 1.0).double()) * (1 + rcp_err))
     r = _horner(p, q)
-    e = _f32(torch.exp2((t * t * _f32(torch.tensor(-1.44269504088896340736))).double()) * (1 + ex2_err))
+    u = v * _f32(torch.tensor(EXP_SCALE))
+    e = _f32(torch.exp2((u * -u).double()) * (1 + ex2_err))
     return v * _f32(torch.tensor(0.5 * mul)) * (q * r * e)
 
 

@@ -180,9 +180,10 @@ struct ColInfo { int colOff; float bias; short ph, pw; };
 // with its coefficients selected per argument range (about 20 instructions, and an EX2 for the warp
 // when any lane has |x| >= 1); and PyTorch's 1 + erff(v / sqrt2) cancels for v < -3 (no correct
 // digit left below v = -5.5, where it returns 0). Blocks near 0 may take gelu_mul_near0 instead.
-// Emulated in float32 with the MUFU's error bounds, the outputs are within 3.3e-7 of float64
-// (mul = 2; PyTorch's fp32 formula: 1.7e-7) and 1.9e-5 relative down to v = -12 (perf log v71;
-// the fits and the emulation: tools/gelu_fit_93.py).
+// 1 + 0.4 t and t^2 log2(e) are formed from v directly, without t (a multiply fewer). Emulated in
+// float32 with the MUFU's error bounds, the outputs are within 3.3e-7 of float64 (mul = 2; PyTorch's
+// fp32 formula: 1.7e-7) and 1.3e-5 relative down to v = -12 (perf log v71, v85-v88; the fits and the
+// emulation: tools/gelu_fit_93.py).
 __device__ __forceinline__ float rcp_approx(float x) {
   float r;
   asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
@@ -202,8 +203,7 @@ struct Epilogue {
   }
   // v <= 0 or NaN (the clamp's output); v = -inf gives NaN, as PyTorch's -inf * 0 does.
   __device__ __forceinline__ float gelu_mul(float v) const {
-    const float t = v * -0.70710678118654752440f;
-    const float q = rcp_approx(fmaf(0.4f, t, 1.f));
+    const float q = rcp_approx(fmaf(v, -0.28284271247461900976f, 1.f));   // 1 / (1 + 0.4 t), t = -v / sqrt2
     float r = 4.026449472e-02f;
     r = fmaf(r, q, -1.354565024e-01f);
     r = fmaf(r, q, 7.381184399e-02f);
@@ -213,21 +213,23 @@ struct Epilogue {
     r = fmaf(r, q, 2.009557784e-01f);
     r = fmaf(r, q, 2.265761197e-01f);
     r = fmaf(r, q, 2.256262749e-01f);
-    const float erfc_t = q * r * exp2_approx(t * t * -1.44269504088896340736f);
+    const float u = v * 0.84932180028801904272f;   // u^2 = t^2 log2(e)
+    const float erfc_t = q * r * exp2_approx(u * -u);
     return v * (0.5f * mul) * erfc_t;
   }
-  // |v| <= NEAR0 (and NaN): 1 + erf(v / sqrt2) = 1 + v G(v^2), G even, of degree 6 in v^2, fitted to 3e-9
-  // relative. No MUFU and four fewer FP32 instructions than gelu_mul; 1 + erf >= 0.13 there, so little cancels.
+  // |v| <= NEAR0 (and NaN): 1 + erf(v / sqrt2) = 1 + v G(v^2), G of degree 5 in v^2, fitted to 8e-8 relative:
+  // outputs within 2.6e-7 of float64 (1.2e-6 relative). Only TF32 and 16-bit blocks take it, whose products carry
+  // 2^-11 relative error or more. No MUFU, and 9 FP32 instructions against gelu_mul's 15; 1 + erf >= 0.13
+  // there, so little cancels.
   static constexpr float NEAR0 = 1.5f;
   __device__ __forceinline__ float gelu_mul_near0(float v) const {
     const float w = v * v;
-    float g = 8.231091897e-07f;
-    g = fmaf(g, w, -1.743656685e-05f);
-    g = fmaf(g, w, 2.287125972e-04f);
-    g = fmaf(g, w, -2.372976625e-03f);
-    g = fmaf(g, w, 1.994648203e-02f);
-    g = fmaf(g, w, -1.329806745e-01f);
-    g = fmaf(g, w, 7.978845835e-01f);
+    float g = -1.182178494e-05f;
+    g = fmaf(g, w, 2.143142337e-04f);
+    g = fmaf(g, w, -2.355899662e-03f);
+    g = fmaf(g, w, 1.993728057e-02f);
+    g = fmaf(g, w, -1.329788417e-01f);
+    g = fmaf(g, w, 7.978845239e-01f);
     return v * (0.5f * mul) * fmaf(v, g, 1.f);
   }
   // v == +-0: gelu_mul and gelu_mul_near0 give +-0 (v times a finite factor), the same bits as this
@@ -1313,6 +1315,43 @@ __device__ __forceinline__ void quad_transpose(float2 (&v)[4], int lt) {
   }
 }
 
+// The same transposition through a warp's 1 KB of shared memory, for the 64-column kernels built for two CTAs per SM
+// (kernelbench-v0: 24 selects and 8 shuffles a block become 2 stmatrix and 2 128-bit loads; perf log v85-v88). Register
+// (q, c) of lane (lg, lt) is the 4 bytes at byte 4 lt of row lg of an 8 x 16-byte stmatrix matrix, which holds row
+// 8 q + lg's component c of the four pairs: 128-bit row (q, c, lg) is the block's pairs at that row, what lane
+// (lg, q) loads. Matrix (q, c) is 128-byte line 2 q + c, its row lg at 16-byte slot lg ^ 2 q, so that the 8 lanes
+// of each quarter warp load from 8 different bank groups (exp/sim87.py checked the moves and the banks).
+constexpr int XPOSE_BYTES = 1024;   // per warp
+struct SmemTranspose {
+  uint32_t wr, rd;   // this lane's stmatrix row address for pairs 0-1 (pairs 2-3: wr ^ 64, + 512), its load address
+  // scratch is 128-byte aligned (as Abase; the stages take a multiple of 256 bytes), so flipping bit 6 of wr
+  // stays in its 128-byte line
+  __device__ SmemTranspose(uint32_t scratch, int lane) {
+    const int j = lane >> 3, i = lane & 7, lg = lane >> 2, lt = lane & 3;
+    wr = scratch + j * 128 + (i ^ (j & 2)) * 16;
+    rd = scratch + 2 * lt * 128 + (lg ^ (2 * lt)) * 16;
+    // held for the whole epilogue: rebuilt in every block they cost more than the shuffles they replace
+    asm("" : "+r"(wr), "+r"(rd));
+  }
+  __device__ __forceinline__ void operator()(float2 (&v)[4]) const {
+    __syncwarp();   // every lane's loads of the previous block before these rows
+    asm volatile("stmatrix.sync.aligned.m8n8.x4.shared.b16 [%0], {%1, %2, %3, %4};" ::"r"(wr),
+                 "f"(v[0].x), "f"(v[0].y), "f"(v[1].x), "f"(v[1].y) : "memory");
+    asm volatile("stmatrix.sync.aligned.m8n8.x4.shared.b16 [%0], {%1, %2, %3, %4};" ::"r"((wr ^ 64) + 512),
+                 "f"(v[2].x), "f"(v[2].y), "f"(v[3].x), "f"(v[3].y) : "memory");
+    __syncwarp();   // the other lanes' rows before the loads
+    float4 xs, ys;
+    asm volatile("ld.shared.v4.f32 {%0, %1, %2, %3}, [%4];" : "=f"(xs.x), "=f"(xs.y), "=f"(xs.z), "=f"(xs.w)
+                 : "r"(rd) : "memory");
+    asm volatile("ld.shared.v4.f32 {%0, %1, %2, %3}, [%4];" : "=f"(ys.x), "=f"(ys.y), "=f"(ys.z), "=f"(ys.w)
+                 : "r"(rd + 128) : "memory");
+    v[0] = make_float2(xs.x, ys.x);
+    v[1] = make_float2(xs.y, ys.y);
+    v[2] = make_float2(xs.z, ys.z);
+    v[3] = make_float2(xs.w, ys.w);
+  }
+};
+
 // Stores one n8 block's 4 column pairs at this lane's position. Pair s is channel s / 2 of the
 // block's two (`chan` points at the first one's phase-0 row), phase row s % 2; `channels` of the
 // two exist (Cout need not fill the slice). The offsets follow from the column order (co, ph, pw),
@@ -1355,13 +1394,17 @@ __device__ __forceinline__ void store_block(T* chan, int plane, int row, bool va
 // 11.5 us slower on kernelbench-v0.1 (torch.rand, where nearly every block is all-zero) and no faster on randn
 // (perf log v72).
 // ZERO_ORDER, GELU_ORDER: store_block's order for the all-zero blocks and for the GELU blocks. The 16-bit and exact
-// kernels store the GELU blocks under predicates: randn inputs measured 69 us faster for bf16. TF32 keeps v73's
-// PER_PAIR everywhere: on kernelbench-v0.1 (torch.rand, nearly every block all-zero) v76's orders measured 3 us
-// faster below ~1900 MHz but 37-59 us slower at the 1980 MHz boost clock, where run.py's calls run, although they
-// change only code that such inputs rarely run (perf log v74-v77, and the thirty-third session's entry).
-template <typename T, int BNT, bool NEAR0_FORM, int ZERO_ORDER, int GELU_ORDER>
+// kernels store the GELU blocks under predicates: randn inputs measured 69 us faster for bf16. TF32's 128-column
+// kernels keep v73's PER_PAIR everywhere: on kernelbench-v0.1 (torch.rand, nearly every block all-zero) v76's orders
+// measured 3 us faster below ~1900 MHz but 37-59 us slower at the 1980 MHz boost clock, where run.py's calls run,
+// although they change only code that such inputs rarely run (perf log v74-v77, and the thirty-third session's
+// entry). TF32's 64-column kernel, with the transposition through shared memory, predicates its GELU blocks' stores
+// like the 16-bit kernels (perf log v85-v88).
+// SMEM_XPOSE: the quad transposition through shared memory (SmemTranspose at `scratch`), else by shuffles.
+template <typename T, int BNT, bool NEAR0_FORM, int ZERO_ORDER, int GELU_ORDER, bool SMEM_XPOSE>
 __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
-                                                    int m0, int nslice, int wig, int lane, const Epilogue& epi) {
+                                                    int m0, int nslice, int wig, int lane, const Epilogue& epi,
+                                                    uint32_t scratch) {
   const int lt = lane & 3;
   const int m = m0 + 32 * wig + 8 * lt + (lane >> 2);   // this lane's row after the transposition
   const bool valid = m < p.Mtot;
@@ -1369,7 +1412,10 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
   T* orow = output_row(p, static_cast<T*>(p.out), valid ? m : p.Mtot - 1, oh0, ow0);
   const float zero_out = epi.zero_mul(0.f);
   const float2 zeros[4] = {{zero_out, zero_out}, {zero_out, zero_out}, {zero_out, zero_out}, {zero_out, zero_out}};
-  bool anynan = false;
+  // min.NaN returns the canonical NaN, 0x7fffffff: the one clamped value whose bits are a positive int (+0 is 0,
+  // the others negative). So the lane's largest clamped bits as an int are positive exactly when it met a NaN:
+  // three-input integer maxes instead of a test per value.
+  int nan_bits = 0;
   // n8 block t holds the slice's channels 2t and 2t + 1, phase rows 0 and 1 (pw in the pair)
   const int plane = p.Ho * p.Wo, slice_co = nslice * (BNT / 4), cleft = p.Cout - slice_co;
   T* chan = orow + (int64_t)slice_co * plane;
@@ -1394,6 +1440,7 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
   // 16-bit outputs take every block's vote before the first store: bf16 measured 11 us faster that way
   // on kernelbench-v0.1, TF32 4.5 us slower, so the 32-bit kernels vote block by block (perf log v64).
   constexpr bool VOTES_FIRST = sizeof(T) == 2;
+  [[maybe_unused]] const SmemTranspose xpose(scratch, lane);
   uint32_t zero_blocks = 0;   // VOTES_FIRST: bit t set when block t clamps to +0
   if constexpr (VOTES_FIRST) {
 #pragma unroll
@@ -1430,9 +1477,10 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
 #pragma unroll
     for (int q = 0; q < 4; ++q) {
       v[q] = make_float2(min0_nan(v[q].x), min0_nan(v[q].y));
-      anynan |= isnan(v[q].x) || isnan(v[q].y);
+      nan_bits = max(nan_bits, max(__float_as_int(v[q].x), __float_as_int(v[q].y)));
     }
-    quad_transpose(v, lt);
+    if constexpr (SMEM_XPOSE) xpose(v);
+    else quad_transpose(v, lt);
     // Blocks whose negative values all lie within NEAR0 of 0 take the GELU without MUFU (the most negative value
     // has the largest bits of the lane; a NaN passes either way).
     if (NEAR0_FORM && __all_sync(0xffffffffu, top <= __float_as_uint(-Epilogue::NEAR0)))
@@ -1441,7 +1489,7 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
       store_block<T, GELU_FULL, GELU_ORDER>(chan, plane, p.Wo, valid, cleft - 2 * t, v, epi);
   }
   // Outputs whose pre-activation was NaN are re-evaluated directly (their rows: this warp's 32).
-  if (__any_sync(0xffffffffu, anynan)) {
+  if (__any_sync(0xffffffffu, nan_bits > 0)) {
     __syncwarp();
     fixup_nans<T>(p, m0 + 32 * wig, 32, nslice * BNT, BNT, lane, epi);
   }
@@ -1539,6 +1587,10 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   constexpr int NST = ss_max_stages(MODE, BNT) == SS_MIN_STAGES ? SS_MIN_STAGES : 0;
   const uint32_t group_stages = smem_u32(Abase) + (uint32_t)(g * p.nstages * p.stage_bytes);
   const uint32_t group_bars = smem_u32(Abase - MBAR_BYTES) + 8 * SS_MAX_STAGES * g;
+  // the 64-column kernels built for two CTAs per SM transpose through shared memory: each warp's scratch follows
+  // the stages
+  constexpr bool SMEM_XPOSE = ss_ctas_per_sm(MODE, BNT) == 2;
+  const uint32_t xpose_scratch = smem_u32(Abase) + (uint32_t)(GROUPS * p.nstages * p.stage_bytes + warp * XPOSE_BYTES);
   using Pipe = std::conditional_t<SPLIT, SsPipe<Schedule, NST>, SsCursorPipe<NST, sizeof(T) == 2>>;
   Pipe pipe{p, group_stages, group_bars, sched, nitems, p.CIC / QE};
   // this thread's A-fragment rows (register-A layout: rows lg and lg + 8 of the warp's 16 in
@@ -1670,7 +1722,8 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
     auto finish = [&](float (&c)[WG_MB][BNT / 2]) {
       if constexpr (PAIRED)
         transposed_epilogue<T, BNT, MODE != F32X3, MODE == TF32 ? PER_PAIR : VALUES_FIRST,
-                            MODE == TF32 ? PER_PAIR : PREDICATED>(p, c, tab, m0, nslice, wig, lane, epi);
+                            MODE == TF32 && !SMEM_XPOSE ? PER_PAIR : PREDICATED, SMEM_XPOSE>(
+            p, c, tab, m0, nslice, wig, lane, epi, xpose_scratch);
       else unpaired_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
     };
     if constexpr (SPLIT) {
@@ -1884,7 +1937,8 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
           const int cinp = round_up(Cin, cic), nkb = cinp / KB_CI * p.T * p.T;
           const int npos = stage_rows(BM + halo, esz);
           const int stage = cic / vpe * npos * 16;
-          const int64_t fixed = (int64_t)parts * nkb * ss_bn * 32 + ss_bn * (int64_t)sizeof(ColInfo) + MBAR_BYTES;
+          const int64_t fixed = (int64_t)parts * nkb * ss_bn * 32 + ss_bn * (int64_t)sizeof(ColInfo) + MBAR_BYTES +
+                                (ss_ctas_per_sm(MODE, ss_bn) == 2 ? THREADS / 32 * XPOSE_BYTES : 0);
           const int64_t nst = std::min<int64_t>(ss_max_stages(MODE, ss_bn), (budget - fixed) / ((int64_t)GROUPS * stage));
           if (nst >= SS_MIN_STAGES) {
             p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
@@ -2071,7 +2125,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v80",
+            name="ct93_fused_implicit_gemm_v88",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
