@@ -217,6 +217,24 @@ struct Epilogue {
     const float erfc_t = q * r * exp2_approx(u * -u);
     return v * (0.5f * mul) * erfc_t;
   }
+  // gelu_mul as it was before v85 (through t), which exact fp32's SS kernel keeps: with v85's form and v86's NaN
+  // test, code that torch.rand inputs rarely run, that kernel measured 16-18 us slower on kernelbench-v0.1 (perf log
+  // v85-v89), as TF32's kernels have moved with such changes before (perf log v74-v77).
+  __device__ __forceinline__ float gelu_mul_via_t(float v) const {
+    const float t = v * -0.70710678118654752440f;
+    const float q = rcp_approx(fmaf(0.4f, t, 1.f));
+    float r = 4.026449472e-02f;
+    r = fmaf(r, q, -1.354565024e-01f);
+    r = fmaf(r, q, 7.381184399e-02f);
+    r = fmaf(r, q, 9.976458549e-02f);
+    r = fmaf(r, q, 7.148375362e-02f);
+    r = fmaf(r, q, 1.969736964e-01f);
+    r = fmaf(r, q, 2.009557784e-01f);
+    r = fmaf(r, q, 2.265761197e-01f);
+    r = fmaf(r, q, 2.256262749e-01f);
+    const float erfc_t = q * r * exp2_approx(t * t * -1.44269504088896340736f);
+    return v * (0.5f * mul) * erfc_t;
+  }
   // |v| <= NEAR0 (and NaN): 1 + erf(v / sqrt2) = 1 + v G(v^2), G of degree 5 in v^2, fitted to 8e-8 relative:
   // outputs within 2.6e-7 of float64 (1.2e-6 relative). Only TF32 and 16-bit blocks take it, whose products carry
   // 2^-11 relative error or more. No MUFU, and 9 FP32 instructions against gelu_mul's 15; 1 + erf >= 0.13
@@ -1361,7 +1379,7 @@ struct SmemTranspose {
 // stores behind branches. PREDICATED: the four pairs' values, then the stores under predicates with no branch around
 // them (store_pair_if), so that a block's GELUs run interleaved. For the all-zero blocks' constants the first two
 // differ only in the code ptxas makes of the whole kernel (perf log v74-v77).
-enum GeluForm : int { STORED_AS_IS, GELU_NEAR0, GELU_FULL };
+enum GeluForm : int { STORED_AS_IS, GELU_NEAR0, GELU_FULL, GELU_FULL_VIA_T };
 enum StoreOrder : int { PER_PAIR, VALUES_FIRST, PREDICATED };
 template <typename T, int FORM, int ORDER>
 __device__ __forceinline__ void store_block(T* chan, int plane, int row, bool valid, int channels,
@@ -1369,6 +1387,7 @@ __device__ __forceinline__ void store_block(T* chan, int plane, int row, bool va
   const auto value = [&](float x) {
     if constexpr (FORM == GELU_NEAR0) return epi.gelu_mul_near0(x);
     else if constexpr (FORM == GELU_FULL) return epi.gelu_mul(x);
+    else if constexpr (FORM == GELU_FULL_VIA_T) return epi.gelu_mul_via_t(x);
     else return x;
   };
   if constexpr (ORDER == PER_PAIR) {
@@ -1415,7 +1434,9 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
   // min.NaN returns the canonical NaN, 0x7fffffff: the one clamped value whose bits are a positive int (+0 is 0,
   // the others negative). So the lane's largest clamped bits as an int are positive exactly when it met a NaN:
   // three-input integer maxes instead of a test per value.
+  // Exact fp32 (!NEAR0_FORM) keeps the test per value (see gelu_mul_via_t).
   int nan_bits = 0;
+  bool anynan = false;
   // n8 block t holds the slice's channels 2t and 2t + 1, phase rows 0 and 1 (pw in the pair)
   const int plane = p.Ho * p.Wo, slice_co = nslice * (BNT / 4), cleft = p.Cout - slice_co;
   T* chan = orow + (int64_t)slice_co * plane;
@@ -1477,7 +1498,8 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
 #pragma unroll
     for (int q = 0; q < 4; ++q) {
       v[q] = make_float2(min0_nan(v[q].x), min0_nan(v[q].y));
-      nan_bits = max(nan_bits, max(__float_as_int(v[q].x), __float_as_int(v[q].y)));
+      if constexpr (NEAR0_FORM) nan_bits = max(nan_bits, max(__float_as_int(v[q].x), __float_as_int(v[q].y)));
+      else anynan |= isnan(v[q].x) || isnan(v[q].y);
     }
     if constexpr (SMEM_XPOSE) xpose(v);
     else quad_transpose(v, lt);
@@ -1486,10 +1508,11 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
     if (NEAR0_FORM && __all_sync(0xffffffffu, top <= __float_as_uint(-Epilogue::NEAR0)))
       store_block<T, GELU_NEAR0, GELU_ORDER>(chan, plane, p.Wo, valid, cleft - 2 * t, v, epi);
     else
-      store_block<T, GELU_FULL, GELU_ORDER>(chan, plane, p.Wo, valid, cleft - 2 * t, v, epi);
+      store_block<T, NEAR0_FORM ? GELU_FULL : GELU_FULL_VIA_T, GELU_ORDER>(chan, plane, p.Wo, valid, cleft - 2 * t, v,
+                                                                          epi);
   }
   // Outputs whose pre-activation was NaN are re-evaluated directly (their rows: this warp's 32).
-  if (__any_sync(0xffffffffu, nan_bits > 0)) {
+  if (__any_sync(0xffffffffu, nan_bits > 0 || anynan)) {
     __syncwarp();
     fixup_nans<T>(p, m0 + 32 * wig, 32, nslice * BNT, BNT, lane, epi);
   }
@@ -2125,7 +2148,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v88",
+            name="ct93_fused_implicit_gemm_v89",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
