@@ -201,38 +201,34 @@ struct Epilogue {
     const float v = pre + add;
     return v > 0.f ? 0.f : v;                    // torch.min(v, 0): NaN propagates
   }
+  // P(q) of the erfc form
+  static __device__ __forceinline__ float erfc_poly(float q) {
+    float r = 4.026449472e-02f;
+    r = fmaf(r, q, -1.354565024e-01f);
+    r = fmaf(r, q, 7.381184399e-02f);
+    r = fmaf(r, q, 9.976458549e-02f);
+    r = fmaf(r, q, 7.148375362e-02f);
+    r = fmaf(r, q, 1.969736964e-01f);
+    r = fmaf(r, q, 2.009557784e-01f);
+    r = fmaf(r, q, 2.265761197e-01f);
+    r = fmaf(r, q, 2.256262749e-01f);
+    return r;
+  }
   // v <= 0 or NaN (the clamp's output); v = -inf gives NaN, as PyTorch's -inf * 0 does.
   __device__ __forceinline__ float gelu_mul(float v) const {
     const float q = rcp_approx(fmaf(v, -0.28284271247461900976f, 1.f));   // 1 / (1 + 0.4 t), t = -v / sqrt2
-    float r = 4.026449472e-02f;
-    r = fmaf(r, q, -1.354565024e-01f);
-    r = fmaf(r, q, 7.381184399e-02f);
-    r = fmaf(r, q, 9.976458549e-02f);
-    r = fmaf(r, q, 7.148375362e-02f);
-    r = fmaf(r, q, 1.969736964e-01f);
-    r = fmaf(r, q, 2.009557784e-01f);
-    r = fmaf(r, q, 2.265761197e-01f);
-    r = fmaf(r, q, 2.256262749e-01f);
     const float u = v * 0.84932180028801904272f;   // u^2 = t^2 log2(e)
-    const float erfc_t = q * r * exp2_approx(u * -u);
+    const float erfc_t = q * erfc_poly(q) * exp2_approx(u * -u);
     return v * (0.5f * mul) * erfc_t;
   }
-  // gelu_mul as it was before v85 (through t), which exact fp32's SS kernel keeps: with v85's form and v86's NaN
-  // test, code that torch.rand inputs rarely run, that kernel measured 16-18 us slower on kernelbench-v0.1 (perf log
-  // v85-v89), as TF32's kernels have moved with such changes before (perf log v74-v77).
+  // gelu_mul as it was before v85 (through t; 3.1e-7 of float64, 1.8e-5 relative), which exact fp32's SS kernel
+  // keeps: with v85's form and v86's NaN test, code that torch.rand inputs rarely run, that kernel measured 16-18 us
+  // slower on kernelbench-v0.1 (perf log v85-v89), as TF32's kernels have moved with such changes before (perf log
+  // v74-v77).
   __device__ __forceinline__ float gelu_mul_via_t(float v) const {
     const float t = v * -0.70710678118654752440f;
     const float q = rcp_approx(fmaf(0.4f, t, 1.f));
-    float r = 4.026449472e-02f;
-    r = fmaf(r, q, -1.354565024e-01f);
-    r = fmaf(r, q, 7.381184399e-02f);
-    r = fmaf(r, q, 9.976458549e-02f);
-    r = fmaf(r, q, 7.148375362e-02f);
-    r = fmaf(r, q, 1.969736964e-01f);
-    r = fmaf(r, q, 2.009557784e-01f);
-    r = fmaf(r, q, 2.265761197e-01f);
-    r = fmaf(r, q, 2.256262749e-01f);
-    const float erfc_t = q * r * exp2_approx(t * t * -1.44269504088896340736f);
+    const float erfc_t = q * erfc_poly(q) * exp2_approx(t * t * -1.44269504088896340736f);
     return v * (0.5f * mul) * erfc_t;
   }
   // |v| <= NEAR0 (and NaN): 1 + erf(v / sqrt2) = 1 + v G(v^2), G of degree 5 in v^2, fitted to 8e-8 relative:
