@@ -3,7 +3,7 @@
 The epilogue applies GELU to clamped values v = min(pre + add, 0) only, where 1 + erf(v / sqrt2) = erfc(t),
 t = -v / sqrt2 >= 0. Two forms (solution file, struct Epilogue):
   gelu_mul        erfc(t) = q P(q) exp(-t^2), q = 1 / (1 + 0.4 t), P of degree 8 (rcp.approx, ex2.approx), with
-                  1 + 0.4 t and t^2 formed from v directly;
+                  1 + 0.4 t and t^2 formed from v directly (gelu_mul_via_t, exact fp32's, forms t first);
   gelu_mul_near0  for |v| <= 1.5: 1 + erf(v / sqrt2) = 1 + v G(v^2), G of degree 5 in v^2 (no MUFU).
 Both are fitted in float64 by least squares reweighted toward the smallest largest relative error (Lawson's
 iteration). `emulate_*` evaluate the solution's constants in float32 as the kernel does (one rounding per operation,
@@ -86,13 +86,22 @@ def _horner(coeffs: list, x: torch.Tensor) -> torch.Tensor:
     return acc
 
 
-def emulate_erfc_form(v: torch.Tensor, p: list, rcp_err: float = 0.0, ex2_err: float = 0.0, mul: float = 2.0):
-    """gelu_mul(v) in float32; rcp_err / ex2_err: relative errors given to the two MUFU results."""
+def emulate_erfc_form(v: torch.Tensor, p: list, rcp_err: float = 0.0, ex2_err: float = 0.0, mul: float = 2.0,
+                      via_t: bool = False):
+    """gelu_mul(v) (via_t: gelu_mul_via_t(v)) in float32; rcp_err / ex2_err: relative errors given to the two MUFU
+    results."""
     v = _f32(v)
-    q = _f32((1 / _fma(v, torch.full_like(v, Q_SLOPE), 1.0).double()) * (1 + rcp_err))
+    if via_t:
+        t = v * _f32(torch.tensor(-0.70710678118654752440))
+        q_arg = _fma(torch.full_like(t, Q_SCALE), t, 1.0)
+        exponent = t * t * _f32(torch.tensor(-1.44269504088896340736))
+    else:
+        q_arg = _fma(v, torch.full_like(v, Q_SLOPE), 1.0)
+        u = v * _f32(torch.tensor(EXP_SCALE))
+        exponent = u * -u
+    q = _f32((1 / q_arg.double()) * (1 + rcp_err))
     r = _horner(p, q)
-    u = v * _f32(torch.tensor(EXP_SCALE))
-    e = _f32(torch.exp2((u * -u).double()) * (1 + ex2_err))
+    e = _f32(torch.exp2(exponent.double()) * (1 + ex2_err))
     return v * _f32(torch.tensor(0.5 * mul)) * (q * r * e)
 
 
@@ -121,12 +130,13 @@ def errors(got: torch.Tensor, v: torch.Tensor) -> tuple:
     return err.max().item(), (err[nonzero] / want[nonzero].abs()).max().item()
 
 
-def worst_erfc_form(v: torch.Tensor, p: list) -> tuple:
-    """errors() of gelu_mul with its MUFU results at every combination of their error bounds."""
+def worst_erfc_form(v: torch.Tensor, p: list, via_t: bool = False) -> tuple:
+    """errors() of gelu_mul (via_t: gelu_mul_via_t) with its MUFU results at every combination of their error
+    bounds."""
     worst = (0.0, 0.0)
     for rcp in (-RCP_ULPS, 0, RCP_ULPS):
         for ex2 in (-EX2_ULPS, 0, EX2_ULPS):
-            got = emulate_erfc_form(v, p, rcp * 2.0 ** -23, ex2 * 2.0 ** -23)
+            got = emulate_erfc_form(v, p, rcp * 2.0 ** -23, ex2 * 2.0 ** -23, via_t=via_t)
             worst = tuple(max(a, b) for a, b in zip(worst, errors(got, v)))
     return worst
 
