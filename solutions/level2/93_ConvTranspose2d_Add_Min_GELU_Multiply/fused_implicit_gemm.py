@@ -182,7 +182,7 @@ struct ColInfo { int colOff; float bias; short ph, pw; };
 // digit left below v = -5.5, where it returns 0). Blocks near 0 may take gelu_mul_near0 instead.
 // 1 + 0.4 t and t^2 log2(e) are formed from v directly, without t (a multiply fewer). Emulated in
 // float32 with the MUFU's error bounds, the outputs are within 3.3e-7 of float64 (mul = 2; PyTorch's
-// fp32 formula: 1.7e-7) and 1.3e-5 relative down to v = -12 (perf log v71, v85-v88; the fits and the
+// fp32 formula: 1.7e-7) and 1.3e-5 relative down to v = -12 (perf log v71, v85-v89; the fits and the
 // emulation: tools/gelu_fit_93.py).
 __device__ __forceinline__ float rcp_approx(float x) {
   float r;
@@ -1330,11 +1330,11 @@ __device__ __forceinline__ void quad_transpose(float2 (&v)[4], int lt) {
 }
 
 // The same transposition through a warp's 1 KB of shared memory, for the 64-column kernels built for two CTAs per SM
-// (kernelbench-v0: 24 selects and 8 shuffles a block become 2 stmatrix and 2 128-bit loads; perf log v85-v88). Register
+// (kernelbench-v0: 24 selects and 8 shuffles a block become 2 stmatrix and 2 128-bit loads; perf log v85-v89). Register
 // (q, c) of lane (lg, lt) is the 4 bytes at byte 4 lt of row lg of an 8 x 16-byte stmatrix matrix, which holds row
 // 8 q + lg's component c of the four pairs: 128-bit row (q, c, lg) is the block's pairs at that row, what lane
 // (lg, q) loads. Matrix (q, c) is 128-byte line 2 q + c, its row lg at 16-byte slot lg ^ 2 q, so that the 8 lanes
-// of each quarter warp load from 8 different bank groups (exp/sim87.py checked the moves and the banks).
+// of each quarter warp load from 8 different bank groups (a CPU emulation checked the moves and the banks).
 constexpr int XPOSE_BYTES = 1024;   // per warp
 struct SmemTranspose {
   uint32_t wr, rd;   // this lane's stmatrix row address for pairs 0-1 (pairs 2-3: wr ^ 64, + 512), its load address
@@ -1414,7 +1414,7 @@ __device__ __forceinline__ void store_block(T* chan, int plane, int row, bool va
 // measured 3 us faster below ~1900 MHz but 37-59 us slower at the 1980 MHz boost clock, where run.py's calls run,
 // although they change only code that such inputs rarely run (perf log v74-v77, and the thirty-third session's
 // entry). TF32's 64-column kernel, with the transposition through shared memory, predicates its GELU blocks' stores
-// like the 16-bit kernels (perf log v85-v88).
+// like the 16-bit kernels (perf log v85-v89).
 // SMEM_XPOSE: the quad transposition through shared memory (SmemTranspose at `scratch`), else by shuffles.
 template <typename T, int BNT, bool NEAR0_FORM, int ZERO_ORDER, int GELU_ORDER, bool SMEM_XPOSE>
 __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
@@ -1609,7 +1609,8 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   // the 64-column kernels built for two CTAs per SM transpose through shared memory: each warp's scratch follows
   // the stages
   constexpr bool SMEM_XPOSE = ss_ctas_per_sm(MODE, BNT) == 2;
-  const uint32_t xpose_scratch = smem_u32(Abase) + (uint32_t)(GROUPS * p.nstages * p.stage_bytes + warp * XPOSE_BYTES);
+  const uint32_t xpose_scratch =
+      smem_u32(Abase) + (uint32_t)(GROUPS * p.nstages * p.stage_bytes + warp * XPOSE_BYTES);
   using Pipe = std::conditional_t<SPLIT, SsPipe<Schedule, NST>, SsCursorPipe<NST, sizeof(T) == 2>>;
   Pipe pipe{p, group_stages, group_bars, sched, nitems, p.CIC / QE};
   // this thread's A-fragment rows (register-A layout: rows lg and lg + 8 of the warp's 16 in
