@@ -1527,6 +1527,11 @@ __device__ __forceinline__ uint32_t tf32_residual(uint32_t xb) {
 // put twice the warps in flight: small problems, whose groups run only a few tiles each, wait on
 // latency more than on any unit (kernelbench-v0: 10% faster, perf log v25).
 __host__ __device__ constexpr int ss_ctas_per_sm(int mode, int bnt) { return bnt == 64 && mode != F32X3 ? 2 : 1; }
+// The kernels built for two CTAs per SM transpose their epilogue blocks through shared memory (SmemTranspose): the
+// scratch each CTA holds after its A stages, for the host's budget and the kernel's layout alike.
+__host__ __device__ constexpr int ss_xpose_bytes(int mode, int bnt) {
+  return ss_ctas_per_sm(mode, bnt) == 2 ? THREADS / 32 * XPOSE_BYTES : 0;
+}
 // The kernels with SS_MIN_STAGES as their maximum also take it as a compile-time constant.
 __host__ __device__ constexpr int ss_max_stages(int mode, int bnt) {
   return mode == TF32 && bnt == 128 ? SS_MAX_STAGES : SS_MIN_STAGES;
@@ -1606,9 +1611,8 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   constexpr int NST = ss_max_stages(MODE, BNT) == SS_MIN_STAGES ? SS_MIN_STAGES : 0;
   const uint32_t group_stages = smem_u32(Abase) + (uint32_t)(g * p.nstages * p.stage_bytes);
   const uint32_t group_bars = smem_u32(Abase - MBAR_BYTES) + 8 * SS_MAX_STAGES * g;
-  // the 64-column kernels built for two CTAs per SM transpose through shared memory: each warp's scratch follows
-  // the stages
-  constexpr bool SMEM_XPOSE = ss_ctas_per_sm(MODE, BNT) == 2;
+  // each warp's transposition scratch follows the stages
+  constexpr bool SMEM_XPOSE = ss_xpose_bytes(MODE, BNT) > 0;
   const uint32_t xpose_scratch =
       smem_u32(Abase) + (uint32_t)(GROUPS * p.nstages * p.stage_bytes + warp * XPOSE_BYTES);
   using Pipe = std::conditional_t<SPLIT, SsPipe<Schedule, NST>, SsCursorPipe<NST, sizeof(T) == 2>>;
@@ -1958,7 +1962,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
           const int npos = stage_rows(BM + halo, esz);
           const int stage = cic / vpe * npos * 16;
           const int64_t fixed = (int64_t)parts * nkb * ss_bn * 32 + ss_bn * (int64_t)sizeof(ColInfo) + MBAR_BYTES +
-                                (ss_ctas_per_sm(MODE, ss_bn) == 2 ? THREADS / 32 * XPOSE_BYTES : 0);
+                                ss_xpose_bytes(MODE, ss_bn);
           const int64_t nst = std::min<int64_t>(ss_max_stages(MODE, ss_bn), (budget - fixed) / ((int64_t)GROUPS * stage));
           if (nst >= SS_MIN_STAGES) {
             p.CIC = cic; p.nchunk = cinp / cic; p.nkb = nkb; p.nkbc = nkb / p.nchunk;
