@@ -32,7 +32,10 @@ Usage: python3 tools/store_patterns_93.py [PATTERN[@GRID] ...]   (default: 0 5 1
     after the quad transposition: per store one (co, ph), lanes 0-15 row v and 16-31 row v + 1 at j = 16 warp + l;
     the 8 pairs at j = 64 of each n8 block (2 co x 2 ph x 2 rows) by lanes 0-7 of one warp after the block's stores;
     30 the same with the j = 64 pairs at the end of the tile; 31 without them (those pairs are not checked)
-Patterns 7-9 and 13 view the output as 8-byte elements (one row pair 2i, 2i+1 is 130 of them,
+  32 an all-zero tile as vzt would write it: the kernel's 128-position tiles, per 16-channel group each of the
+    tile's runs in the row-pair view (below) as TMA boxes of power-of-two widths (16 to 1024 bytes) from one
+    constant area, the runs' odd heads and tails (8 bytes) by plain stores (checked against that constant)
+Patterns 7-9, 13 and 32 view the output as 8-byte elements (one row pair 2i, 2i+1 is 130 of them,
 1040 bytes): TMA needs strides that are multiples of 16 bytes, and a 130-float row is 520. A box
 must also start 16-byte aligned: a part starting at element 65 (the second row) faults with an
 illegal instruction. The group's threads write each round's values to shared memory (two
@@ -285,7 +288,7 @@ __global__ void __launch_bounds__(256,1) tma_k(float* out, const __grid_constant
 }
 
 // out as 8-byte elements: (q of a row pair, i, co, n)
-static CUtensorMap pair_map(float* out, int box_q) {
+static CUtensorMap pair_map(float* out, int box_q, int box_co = 8) {
   static PFN_cuTensorMapEncodeTiled_v12000 encode = [] {
     void* fn = nullptr;
     cudaDriverEntryPointQueryResult q;
@@ -296,7 +299,7 @@ static CUtensorMap pair_map(float* out, int box_q) {
   CUtensorMap map;
   const cuuint64_t dims[4] = {130, HQ, CO, NB};
   const cuuint64_t strides[3] = {1040, (cuuint64_t)OH*OW*4, (cuuint64_t)CO*OH*OW*4};
-  const cuuint32_t box[4] = {(cuuint32_t)box_q, 1, 8, 1};
+  const cuuint32_t box[4] = {(cuuint32_t)box_q, 1, (cuuint32_t)box_co, 1};
   const cuuint32_t estr[4] = {1, 1, 1, 1};
   TORCH_CHECK(encode(&map, CU_TENSOR_MAP_DATA_TYPE_FLOAT64, 4, out, dims, strides, box, estr,
                      CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE, CU_TENSOR_MAP_L2_PROMOTION_NONE,
@@ -310,6 +313,70 @@ static void launch_tma(float* out, int grid) {
   static bool attr = false;
   if (!attr) { cudaFuncSetAttribute(tma_k<PAT>, cudaFuncAttributeMaxDynamicSharedMemorySize, P::SMEM); attr = true; }
   tma_k<PAT><<<grid, 256, P::SMEM>>>(out, pair_map(out, P::QB));
+}
+
+// ---- pattern 32: an all-zero tile written as vzt would: TMA boxes from one constant area ----
+constexpr int ZB_CO = 16;                  // channels per box: a 32-channel slice is two boxes deep
+constexpr int ZB_WIDTHS = 7;               // box widths 2, 4, ..., 128 elements of 8 bytes
+constexpr int ZB_SMEM = ZB_CO * 128 * 8;   // the widest box's source; every box reads its start
+struct ZboxMaps { CUtensorMap width[ZB_WIDTHS]; };   // width[k - 1]: boxes of 2^k elements
+
+// Calls f(n, i, lo, hi) for each run of tile [m0, m1) in the row-pair view: elements [lo, hi) of row pair i of
+// image n. A phase-row segment [a, b) is two runs (ph 0 at a, ph 1 at 65 + a), a whole phase row one.
+template <typename F>
+__device__ __forceinline__ void for_each_run(int m0, int m1, F f) {
+  for (int m = m0; m < m1;) {
+    const int v = m / WQ, n = v / HQ, i = v % HQ, a = m % WQ, b = min(WQ, a + (m1 - m));
+    if (a == 0 && b == WQ) {
+      f(n, i, 0, 2 * WQ);
+    } else {
+      f(n, i, a, b);
+      f(n, i, WQ + a, WQ + b);
+    }
+    m += b - a;
+  }
+}
+
+// Warps 0 and 1 of a group issue the boxes of channel groups 0 and 1 from one lane (a box must start 16-byte
+// aligned, at an even element); lanes 0-15 of warps 2 and 3 store their channel's odd heads and tails.
+__global__ void __launch_bounds__(256, 1) zbox_k(float* out, const __grid_constant__ ZboxMaps maps) {
+  extern __shared__ __align__(128) unsigned char sm[];
+  const int tid = threadIdx.x & 127, grp = threadIdx.x >> 7, warp = tid >> 5, lane = tid & 31;
+  const int nslice = blockIdx.x & 3, mrow = blockIdx.x >> 2, nrows = gridDim.x >> 2;
+  for (int e = threadIdx.x; e < ZB_CO * 128; e += blockDim.x) reinterpret_cast<float2*>(sm)[e] = make_float2(1.5f, 1.5f);
+  asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+  __syncthreads();
+  const bool issuer = warp < 2 && lane == 0, edges = warp >= 2 && lane < 16;
+  const int co = nslice * 32 + (warp & 1) * ZB_CO + (edges ? lane : 0);
+  for (int t = mrow * 2 + grp; t < MT; t += nrows * 2) {
+    const int m0 = t * BM, m1 = min(M, m0 + BM);
+    if (issuer) {
+      for_each_run(m0, m1, [&](int n, int i, int lo, int hi) {
+        for (lo += lo & 1, hi -= hi & 1; lo < hi;) {
+          const int k = min(31 - __clz(hi - lo), ZB_WIDTHS);
+          asm volatile("cp.async.bulk.tensor.4d.global.shared::cta.bulk_group [%0, {%1, %2, %3, %4}], [%5];"
+                       :: "l"(&maps.width[k - 1]), "r"(lo), "r"(i), "r"(co), "r"(n), "r"(smem_u32(sm)) : "memory");
+          lo += 1 << k;
+        }
+      });
+      asm volatile("cp.async.bulk.commit_group;" ::: "memory");
+    } else if (edges) {
+      for_each_run(m0, m1, [&](int n, int i, int lo, int hi) {
+        float* pair0 = out + ((long long)(n * CO + co) * OH + 2 * i) * OW;   // element 0 of row pair i
+        if (lo & 1) *reinterpret_cast<float2*>(pair0 + 2 * lo) = make_float2(1.5f, 1.5f);
+        if ((hi & 1) && hi - 1 >= lo + (lo & 1)) *reinterpret_cast<float2*>(pair0 + 2 * (hi - 1)) = make_float2(1.5f, 1.5f);
+      });
+    }
+  }
+  if (issuer) asm volatile("cp.async.bulk.wait_group 0;" ::: "memory");
+}
+
+static void launch_zbox(float* out, int grid) {
+  static bool attr = false;
+  if (!attr) { cudaFuncSetAttribute(zbox_k, cudaFuncAttributeMaxDynamicSharedMemorySize, ZB_SMEM); attr = true; }
+  ZboxMaps maps;
+  for (int k = 1; k <= ZB_WIDTHS; ++k) maps.width[k - 1] = pair_map(out, 1 << k, ZB_CO);
+  zbox_k<<<grid, 256, ZB_SMEM>>>(out, maps);
 }
 
 // ---- pattern 10: per co, the tile's items as contiguous output runs, parked in memory order and written
@@ -593,6 +660,7 @@ void run(torch::Tensor out, int pat, int grid) {
     case 11: k<11><<<grid, 256>>>(p); break;
     case 12: k<12><<<grid, 256>>>(p); break;
     case 13: launch_tma<13>(p, grid); break;
+    case 32: launch_zbox(p, grid); break;
     case 14: k<14><<<grid, 256>>>(p); break;
     case 25: k<25><<<grid, 256>>>(p); break;
     case 26: k<26><<<grid, 256>>>(p); break;
@@ -640,7 +708,7 @@ def main():
         out.fill_(float("nan"))
         mod.run(out, pat, grid)
         shift = {15: 1, 24: 2, 16: 4, 17: 16}.get(pat, 0)   # the shifted linear patterns leave their first pairs unwritten
-        if pat == 13:
+        if pat in (13, 32):
             ok = torch.equal(out, torch.full_like(out, 1.5))
         elif pat == 22:   # writes only the last pair of every row
             ok = torch.equal(out.view(-1, 130)[:, 128:], expected.view(-1, 130)[:, 128:])
