@@ -322,7 +322,8 @@ constexpr int ZB_SMEM = ZB_CO * 128 * 8;   // the widest box's source; every box
 struct ZboxMaps { CUtensorMap width[ZB_WIDTHS]; };   // width[k - 1]: boxes of 2^k elements
 
 // Calls f(n, i, lo, hi) for each run of tile [m0, m1) in the row-pair view: elements [lo, hi) of row pair i of
-// image n. A phase-row segment [a, b) is two runs (ph 0 at a, ph 1 at 65 + a), a whole phase row one.
+// image n. A phase-row segment [a, b) is two runs (ph 0 at a, ph 1 at 65 + a), a whole phase row one. Unlike
+// pattern 10's tile_runs, runs that touch across row pairs stay apart: a box lies in one row pair.
 template <typename F>
 __device__ __forceinline__ void for_each_run(int m0, int m1, F f) {
   for (int m = m0; m < m1;) {
