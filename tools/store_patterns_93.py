@@ -34,8 +34,9 @@ Usage: python3 tools/store_patterns_93.py [PATTERN[@GRID] ...]   (default: 0 5 1
     30 the same with the j = 64 pairs at the end of the tile; 31 without them (those pairs are not checked)
   32 an all-zero tile as vzt would write it: the kernel's 128-position tiles, per 16-channel group each of the
     tile's runs in the row-pair view (below) as TMA boxes of power-of-two widths (16 to 1024 bytes) from one
-    constant area, the runs' odd heads and tails (8 bytes) by plain stores (checked against that constant)
-Patterns 7-9, 13 and 32 view the output as 8-byte elements (one row pair 2i, 2i+1 is 130 of them,
+    constant area, the runs' odd heads and tails (8 bytes) by plain stores (checked against that constant);
+    33 the same with boxes of 128 bytes and more only, each run's narrower rest by plain stores
+Patterns 7-9, 13, 32 and 33 view the output as 8-byte elements (one row pair 2i, 2i+1 is 130 of them,
 1040 bytes): TMA needs strides that are multiples of 16 bytes, and a 130-float row is 520. A box
 must also start 16-byte aligned: a part starting at element 65 (the second row) faults with an
 illegal instruction. The group's threads write each round's values to shared memory (two
@@ -338,8 +339,12 @@ __device__ __forceinline__ void for_each_run(int m0, int m1, F f) {
   }
 }
 
-// Warps 0 and 1 of a group issue the boxes of channel groups 0 and 1 from one lane (a box must start 16-byte
-// aligned, at an even element); lanes 0-15 of warps 2 and 3 store their channel's odd heads and tails.
+// Warps 0 and 1 of a group issue the boxes of channel groups 0 and 1 from one lane: per run, from its first even
+// element on, the widest power-of-two boxes that fit (a box must start 16-byte aligned), while the rest is at least
+// 2^MIN_K elements wide. Warps 2 and 3 store the rest by plain 8-byte stores: an odd head, and the run's last
+// (len - boxed) elements, where boxed = len rounded down to a multiple of 2^MIN_K (what the greedy boxes take);
+// per store two channels, 16 lanes each.
+template <int MIN_K>
 __global__ void __launch_bounds__(256, 1) zbox_k(float* out, const __grid_constant__ ZboxMaps maps) {
   extern __shared__ __align__(128) unsigned char sm[];
   const int tid = threadIdx.x & 127, grp = threadIdx.x >> 7, warp = tid >> 5, lane = tid & 31;
@@ -347,37 +352,45 @@ __global__ void __launch_bounds__(256, 1) zbox_k(float* out, const __grid_consta
   for (int e = threadIdx.x; e < ZB_CO * 128; e += blockDim.x) reinterpret_cast<float2*>(sm)[e] = make_float2(1.5f, 1.5f);
   asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
   __syncthreads();
-  const bool issuer = warp < 2 && lane == 0, edges = warp >= 2 && lane < 16;
-  const int co = nslice * 32 + (warp & 1) * ZB_CO + (edges ? lane : 0);
+  const bool issuer = warp < 2 && lane == 0;
+  const int co0 = nslice * 32 + (warp & 1) * ZB_CO;
   for (int t = mrow * 2 + grp; t < MT; t += nrows * 2) {
     const int m0 = t * BM, m1 = min(M, m0 + BM);
     if (issuer) {
       for_each_run(m0, m1, [&](int n, int i, int lo, int hi) {
-        for (lo += lo & 1, hi -= hi & 1; lo < hi;) {
-          const int k = min(31 - __clz(hi - lo), ZB_WIDTHS);
+        lo += lo & 1;
+        for (int k; hi - lo >= (1 << MIN_K); lo += 1 << k) {
+          k = min(31 - __clz(hi - lo), ZB_WIDTHS);
           asm volatile("cp.async.bulk.tensor.4d.global.shared::cta.bulk_group [%0, {%1, %2, %3, %4}], [%5];"
-                       :: "l"(&maps.width[k - 1]), "r"(lo), "r"(i), "r"(co), "r"(n), "r"(smem_u32(sm)) : "memory");
-          lo += 1 << k;
+                       :: "l"(&maps.width[k - 1]), "r"(lo), "r"(i), "r"(co0), "r"(n), "r"(smem_u32(sm)) : "memory");
         }
       });
       asm volatile("cp.async.bulk.commit_group;" ::: "memory");
-    } else if (edges) {
+    } else if (warp >= 2) {
       for_each_run(m0, m1, [&](int n, int i, int lo, int hi) {
-        float* pair0 = out + ((long long)(n * CO + co) * OH + 2 * i) * OW;   // element 0 of row pair i
-        if (lo & 1) *reinterpret_cast<float2*>(pair0 + 2 * lo) = make_float2(1.5f, 1.5f);
-        if ((hi & 1) && hi - 1 >= lo + (lo & 1)) *reinterpret_cast<float2*>(pair0 + 2 * (hi - 1)) = make_float2(1.5f, 1.5f);
+        const int head = lo & 1, len = hi - lo - head, rest = hi - (len & ((1 << MIN_K) - 1));
+        const int j = lane & 15, e = head ? (j == 0 ? lo : rest + j - 1) : rest + j;   // this lane's element
+        if (e >= hi) return;
+        for (int c = lane >> 4; c < ZB_CO; c += 2) {
+          float* pair0 = out + ((long long)(n * CO + co0 + c) * OH + 2 * i) * OW;   // element 0 of row pair i
+          *reinterpret_cast<float2*>(pair0 + 2 * e) = make_float2(1.5f, 1.5f);
+        }
       });
     }
   }
   if (issuer) asm volatile("cp.async.bulk.wait_group 0;" ::: "memory");
 }
 
+template <int MIN_K>
 static void launch_zbox(float* out, int grid) {
   static bool attr = false;
-  if (!attr) { cudaFuncSetAttribute(zbox_k, cudaFuncAttributeMaxDynamicSharedMemorySize, ZB_SMEM); attr = true; }
+  if (!attr) {
+    cudaFuncSetAttribute(zbox_k<MIN_K>, cudaFuncAttributeMaxDynamicSharedMemorySize, ZB_SMEM);
+    attr = true;
+  }
   ZboxMaps maps;
   for (int k = 1; k <= ZB_WIDTHS; ++k) maps.width[k - 1] = pair_map(out, 1 << k, ZB_CO);
-  zbox_k<<<grid, 256, ZB_SMEM>>>(out, maps);
+  zbox_k<MIN_K><<<grid, 256, ZB_SMEM>>>(out, maps);
 }
 
 // ---- pattern 10: per co, the tile's items as contiguous output runs, parked in memory order and written
@@ -661,7 +674,8 @@ void run(torch::Tensor out, int pat, int grid) {
     case 11: k<11><<<grid, 256>>>(p); break;
     case 12: k<12><<<grid, 256>>>(p); break;
     case 13: launch_tma<13>(p, grid); break;
-    case 32: launch_zbox(p, grid); break;
+    case 32: launch_zbox<1>(p, grid); break;
+    case 33: launch_zbox<4>(p, grid); break;
     case 14: k<14><<<grid, 256>>>(p); break;
     case 25: k<25><<<grid, 256>>>(p); break;
     case 26: k<26><<<grid, 256>>>(p); break;
@@ -709,7 +723,7 @@ def main():
         out.fill_(float("nan"))
         mod.run(out, pat, grid)
         shift = {15: 1, 24: 2, 16: 4, 17: 16}.get(pat, 0)   # the shifted linear patterns leave their first pairs unwritten
-        if pat in (13, 32):
+        if pat in (13, 32, 33):
             ok = torch.equal(out, torch.full_like(out, 1.5))
         elif pat == 22:   # writes only the last pair of every row
             ok = torch.equal(out.view(-1, 130)[:, 128:], expected.view(-1, 130)[:, 128:])
