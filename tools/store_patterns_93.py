@@ -316,7 +316,7 @@ static void launch_tma(float* out, int grid) {
   tma_k<PAT><<<grid, 256, P::SMEM>>>(out, pair_map(out, P::QB));
 }
 
-// ---- pattern 32: an all-zero tile written as vzt would: TMA boxes from one constant area ----
+// ---- patterns 32, 33: an all-zero tile written as vzt would: TMA boxes from one constant area ----
 constexpr int ZB_CO = 16;                  // channels per box: a 32-channel slice is two boxes deep
 constexpr int ZB_WIDTHS = 7;               // box widths 2, 4, ..., 128 elements of 8 bytes
 constexpr int ZB_SMEM = ZB_CO * 128 * 8;   // the widest box's source; every box reads its start
