@@ -9,6 +9,8 @@ REPO = Path(__file__).resolve().parent.parent
 CANDIDATES = Path(__file__).resolve().parent / "candidates"
 PROBLEM = "level2/93_ConvTranspose2d_Add_Min_GELU_Multiply"
 
+pytest_plugins = ["failure_log"]
+
 TEST_CONFIG = f"""
 problem: {PROBLEM}
 default: small

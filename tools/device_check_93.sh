@@ -42,7 +42,8 @@ if has eq && [ -n "$REF" ]; then
   say "eq (exit $?): $(tail -1 "$LOGS/eq.txt")"
 fi
 if has tests; then
-  timeout "$STEP_S" python3 -m pytest -q tests/test_solution93_gpu.py > "$LOGS/tests.txt" 2>&1
+  HARNESS_TEST_FAILURE_LOG="$LOGS/test_failures.txt" timeout "$STEP_S" python3 -m pytest -q tests/test_solution93_gpu.py \
+    > "$LOGS/tests.txt" 2>&1
   say "tests (exit $?): $(tail -1 "$LOGS/tests.txt")"
 fi
 if has rows; then
