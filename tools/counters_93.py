@@ -1,6 +1,7 @@
-"""Nsight Compute counters of problem 93's main kernel for several solution files (run on the GPU box).
+"""Nsight Compute counters of problem 93's kernels for several solution files (run on the GPU box).
 
-For each mode and NAME=FILE, ncu profiles one launch of the SS kernel (after four warm-up calls; kernelbench-v0.1,
+For each mode and NAME=FILE, ncu profiles one launch of the SS kernel (--kernel prep: of the pre-pass that writes the
+channels-last x and the packed weights) after four warm-up calls (kernelbench-v0.1,
 `torch.rand` inputs unless --dist randn, `--clock-control none`) in a child process of this script that builds the
 file's ModelNew and calls it. Prints one table, a row per counter and a column per mode and variant; ncu's CSV and
 log per column go to OUT_DIR. The default counters are those of the perf log's entry "What v66's stores cost": duration and clock,
@@ -9,7 +10,7 @@ tensor pipe's activity. ncu flushes the caches before the launch (its default); 
 under its own name, as for tools/ab_93.py.
 
 Usage: python3 tools/counters_93.py OUT_DIR NAME=FILE [NAME=FILE ...] [--modes tf32,bf16] [--dist rand|randn]
-                                    [--metrics A,B,... | --stalls]
+                                    [--metrics A,B,... | --stalls] [--kernel main|prep]
   modes:  tf32, fp32 (exact fp32: allow_tf32 off), bf16
   dist:   randn makes nearly every epilogue block take the GELU (rand: nearly none)
   stalls: the warp stall reasons per issued instruction (STALL_METRICS) instead of the default counters
@@ -41,7 +42,7 @@ STALL_METRICS = [
     for reason in ("wait", "barrier", "long_scoreboard", "short_scoreboard", "math_pipe_throttle", "mio_throttle",
                    "lg_throttle", "dispatch_stall", "no_instruction", "drain", "membar")
 ] + ["gpu__time_duration.sum"]
-KERNEL = "regex:ct93_wgmma_ss_kernel"   # the main kernel, not the pre-pass
+KERNELS = {"main": "regex:ct93_wgmma_ss_kernel", "prep": "regex:prep_wgmma_kernel"}
 WARMUP_CALLS = 4
 
 
@@ -59,15 +60,17 @@ def read_ncu_csv(text: str) -> dict:
     return {row["Metric Name"]: float(row["Metric Value"].replace(",", "")) for row in table}
 
 
-def profile(out_dir: Path, name: str, path: str, mode: str, dist: str, metrics: list) -> dict:
-    """Counters of one launch of `path`'s main kernel in `mode`; ncu's output saved as out_dir/name_mode.csv."""
-    cmd = ["ncu", "--clock-control", "none", "-k", KERNEL, "--launch-skip", str(WARMUP_CALLS), "--launch-count", "1",
+def profile(out_dir: Path, name: str, path: str, mode: str, dist: str, metrics: list, kernel: str = "main") -> dict:
+    """Counters of one launch of `path`'s `kernel` (a KERNELS key) in `mode`; ncu's output saved as
+    out_dir/name_mode.csv (name_mode_prep.csv for the pre-pass)."""
+    stem = f"{name}_{mode}" + ("" if kernel == "main" else f"_{kernel}")
+    cmd = ["ncu", "--clock-control", "none", "-k", KERNELS[kernel], "--launch-skip", str(WARMUP_CALLS), "--launch-count", "1",
            "--metrics", ",".join(metrics), "--csv", sys.executable, __file__, "--child", path, name, mode, dist]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    (out_dir / f"{name}_{mode}.csv").write_text(run.stdout)
-    (out_dir / f"{name}_{mode}.log").write_text(run.stderr)
+    (out_dir / f"{stem}.csv").write_text(run.stdout)
+    (out_dir / f"{stem}.log").write_text(run.stderr)
     if run.returncode != 0:
-        raise RuntimeError(f"ncu on {name} ({mode}) exited {run.returncode}; see {out_dir}/{name}_{mode}.log")
+        raise RuntimeError(f"ncu on {name} ({mode}, {kernel}) exited {run.returncode}; see {out_dir}/{stem}.log")
     return read_ncu_csv(run.stdout)
 
 
@@ -96,6 +99,7 @@ def main():
     picks = ap.add_mutually_exclusive_group()
     picks.add_argument("--metrics", default=",".join(METRICS))
     picks.add_argument("--stalls", action="store_true", help="the warp stall reasons (STALL_METRICS)")
+    ap.add_argument("--kernel", choices=sorted(KERNELS), default="main")
     args = ap.parse_args()
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -104,7 +108,8 @@ def main():
     for mode in args.modes.split(","):
         for spec in args.variants:
             name, path = spec.split("=", 1)
-            columns[f"{mode} {name}"] = profile(out_dir, name, str(Path(path).resolve()), mode, args.dist, metrics)
+            columns[f"{mode} {name}"] = profile(out_dir, name, str(Path(path).resolve()), mode, args.dist, metrics,
+                                                args.kernel)
     with pd.option_context("display.width", 250, "display.max_columns", None, "display.float_format", "{:,.4g}".format):
         print(pd.DataFrame(columns).reindex(metrics))
 
