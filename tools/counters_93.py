@@ -64,8 +64,8 @@ def profile(out_dir: Path, name: str, path: str, mode: str, dist: str, metrics: 
     """Counters of one launch of `path`'s `kernel` (a KERNELS key) in `mode`; ncu's output saved as
     out_dir/name_mode.csv (name_mode_prep.csv for the pre-pass)."""
     stem = f"{name}_{mode}" + ("" if kernel == "main" else f"_{kernel}")
-    cmd = ["ncu", "--clock-control", "none", "-k", KERNELS[kernel], "--launch-skip", str(WARMUP_CALLS), "--launch-count", "1",
-           "--metrics", ",".join(metrics), "--csv", sys.executable, __file__, "--child", path, name, mode, dist]
+    cmd = ["ncu", "--clock-control", "none", "-k", KERNELS[kernel], "--launch-skip", str(WARMUP_CALLS),
+           "--launch-count", "1", "--metrics", ",".join(metrics), "--csv", sys.executable, __file__, "--child", path, name, mode, dist]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     (out_dir / f"{stem}.csv").write_text(run.stdout)
     (out_dir / f"{stem}.log").write_text(run.stderr)
