@@ -1,8 +1,10 @@
-"""tools/ab_93.py's alternating calls (shared with tools/clock_ab_93.py), checked without a GPU: CUDA events and
-syncs are replaced by fakes that log what the loop does, in order."""
+"""tools/ab_93.py's argument checks and alternating calls (shared with tools/clock_ab_93.py), checked without a
+GPU: CUDA events and syncs are replaced by fakes that log what the loop does, in order."""
+import argparse
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
@@ -45,3 +47,15 @@ def test_sync_regime_syncs_before_each_start_and_after_each_end(monkeypatch):
     flush = fake_cuda(monkeypatch, log)
     ab_93.alternating_calls({"a": lambda: log.append("a")}, flush, 2, sync=True)
     assert log == ["flush", "sync", "record", "a", "record", "sync"] * 2 + ["sync"]
+
+
+def test_unknown_mode_or_config_is_refused_not_run_as_tf32(monkeypatch, capsys):
+    parse_modes = ab_93.names_from(ab_93.MODES)
+    assert parse_modes("tf32,bf16") == ["tf32", "bf16"]
+    for bad in ("exact", "tf32,fp16"):
+        with pytest.raises(argparse.ArgumentTypeError, match="choose from tf32, fp32, bf16"):
+            parse_modes(bad)
+    monkeypatch.setattr(sys, "argv", ["ab_93.py", "--configs", "v9", "a=x.py"])
+    with pytest.raises(SystemExit) as exit_info:
+        ab_93.main()
+    assert exit_info.value.code == 2 and "unknown v9" in capsys.readouterr().err

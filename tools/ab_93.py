@@ -86,12 +86,27 @@ def build(sol, cname: str, mode: str, x_dist: str):
     return model, x
 
 
+MODES = ("tf32", "fp32", "bf16")
+
+
+def names_from(allowed):
+    """An argparse type: a comma-separated list, every name one of `allowed` (an unknown mode would
+    otherwise run as TF32 under its own label)."""
+    def parse(text: str) -> list[str]:
+        names = text.split(",")
+        unknown = [n for n in names if n not in allowed]
+        if unknown:
+            raise argparse.ArgumentTypeError(f"unknown {', '.join(unknown)}; choose from {', '.join(allowed)}")
+        return names
+    return parse
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--regime", choices=("sync", "queued"), default="sync")
     ap.add_argument("--trials", type=int, default=100)
-    ap.add_argument("--configs", default="v0.1,v0")
-    ap.add_argument("--modes", default="tf32,fp32,bf16")
+    ap.add_argument("--configs", type=names_from(tuple(CONFIGS)), default="v0.1,v0")
+    ap.add_argument("--modes", type=names_from(MODES), default="tf32,fp32,bf16")
     ap.add_argument("--dist", choices=("problem", "rand", "randn"), default="problem")
     ap.add_argument("variants", nargs="+", help="NAME=FILE, the first is the reference")
     args = ap.parse_args()
@@ -102,9 +117,9 @@ def main():
         sols[name]._load_ext()
     print(torch.__version__, torch.cuda.get_device_name(), "regime", args.regime, "inputs", args.dist, flush=True)
     ref = next(iter(sols))
-    for cname in args.configs.split(","):
+    for cname in args.configs:
         x_dist = problem_dist(cname) if args.dist == "problem" else args.dist
-        for mode in args.modes.split(","):
+        for mode in args.modes:
             if cname != "v0.1" and mode != "tf32":
                 continue
             torch.backends.cudnn.allow_tf32 = mode != "fp32"

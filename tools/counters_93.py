@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ab_93 import MODES, build, names_from
+
 METRICS = [
     "gpu__time_duration.sum",
     "sm__cycles_elapsed.avg.per_second",
@@ -77,7 +79,6 @@ def profile(out_dir: Path, name: str, path: str, mode: str, dist: str, metrics: 
 def child(path: str, name: str, mode: str, dist: str) -> None:
     """Build `path`'s kernelbench-v0.1 model in `mode` and call it WARMUP_CALLS + 1 times (ncu profiles the last)."""
     import torch
-    from ab_93 import build
     from bench_fused_93 import load
     torch.backends.cudnn.allow_tf32 = mode != "fp32"   # fp32: exact fp32, as in tools/ab_93.py
     model, x = build(load(path, name), "v0.1", mode, dist)
@@ -94,7 +95,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out_dir")
     ap.add_argument("variants", nargs="+", help="NAME=FILE")
-    ap.add_argument("--modes", default="tf32")
+    ap.add_argument("--modes", type=names_from(MODES), default="tf32")
     ap.add_argument("--dist", choices=("rand", "randn"), default="rand")
     picks = ap.add_mutually_exclusive_group()
     picks.add_argument("--metrics", default=",".join(METRICS))
@@ -105,7 +106,7 @@ def main():
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics = STALL_METRICS if args.stalls else args.metrics.split(",")
     columns = {}
-    for mode in args.modes.split(","):
+    for mode in args.modes:
         for spec in args.variants:
             name, path = spec.split("=", 1)
             columns[f"{mode} {name}"] = profile(out_dir, name, str(Path(path).resolve()), mode, args.dist, metrics,

@@ -12,6 +12,7 @@ import sys
 
 import torch
 
+from ab_93 import names_from
 from bench_fused_93 import ADD, CONFIGS, MUL, load, make_x, poison
 
 DISTS = ("rand", "randn*4", "special")
@@ -35,11 +36,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("a")
     ap.add_argument("b")
-    ap.add_argument("--configs", default=",".join(CONFIGS))
+    ap.add_argument("--configs", type=names_from(tuple(CONFIGS)), default=",".join(CONFIGS))
     args = ap.parse_args()
     a, b = load(args.a, "eq_a"), load(args.b, "eq_b")
     failures = cases = 0
-    for cname in args.configs.split(","):
+    for cname in args.configs:
         batch, cin, cout, h, w, k, s = CONFIGS[cname]
         init = (cin, cout, k, s, ADD, MUL)
         out_bytes = batch * cout * ((h - 1) * s + k) * ((w - 1) * s + k) * 4

@@ -562,7 +562,7 @@ struct RoundRobinTiles {
 // The 128-column kernels give every CTA one contiguous run of ceil(ntiles / gm) tiles, its two groups alternating:
 // the tiles on either side of a tile boundary share that boundary's output sectors, and run half a tile apart on one
 // SM instead of on neighbouring CTAs whose phases drift apart. The H100's L2 reads a partial sector from DRAM when
-// its parts arrive far apart; nearer parts cut those reads and the kernel's time there (perf log v90).
+// its parts arrive far apart; nearer parts cut those reads and the kernel's time there (perf log v91).
 struct ContiguousTiles {
   static constexpr bool extra = false;
   int first, step, count, slice0, last_slice;
@@ -2170,7 +2170,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v90",
+            name="ct93_fused_implicit_gemm_v91",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
