@@ -11,9 +11,11 @@
 # Each step but `build` is cut at STEP_S seconds (default 300); a build is never cut, since a killed build leaves
 # its lock. The summary goes to $OUT/summary.txt as the steps end, the logs to $OUT/check.tgz at the end (a call
 # brings back only a few files). Leave CT93_VERBOSE unset: it changes the flags.
-# The device's .git can name an older commit than the tree it gets: for `rows`, point GIT_DIR (and GIT_WORK_TREE)
-# at a copy of this checkout's .git that travels with the tree, so the rows name the evaluated commit.
-# Usage: STEPS="build eq tests rows gap" bash tools/device_check_93.sh [REF_FILE]
+# The device's .git can name an older commit than the tree it gets: for `rows`, copy this checkout's .git before
+# the call, here (`cp -r .git gitcopy`: untracked, so it travels with the tree; a copy made on the device is the
+# stale one), point GIT_DIR=$PWD/gitcopy and GIT_WORK_TREE=$PWD at it there, and set EXPECT_COMMIT to the short hash
+# the rows must name: `rows` refuses to run under any other.
+# Usage: STEPS="build eq tests rows gap" [EXPECT_COMMIT=abc1234] bash tools/device_check_93.sh [REF_FILE]
 set -u
 STEPS=${STEPS:-build eq tests rows}
 REF=${1:-}
@@ -27,7 +29,8 @@ say() { echo "[$(( $(date +%s) - T0 )) s] $*" | tee -a "$OUT/summary.txt"; }
 has() { [[ " $STEPS " == *" $1 "* ]]; }
 prebuild() { (cd tools && python3 -c "import sys; from bench_fused_93 import load; load(sys.argv[1], 'pre')._load_ext()" "../$1"); }
 
-say "commit: $(python3 -c 'from harness.record import git_commit; from pathlib import Path; print(git_commit(Path(".")))')"
+COMMIT=$(python3 -c 'from harness.record import git_commit; from pathlib import Path; print(git_commit(Path(".")))')
+say "commit: $COMMIT"
 if has build; then
   find ~/.cache/torch_extensions -name lock -delete 2>/dev/null
   prebuild "$SOL" > "$LOGS/build_solution.txt" 2>&1 &
@@ -46,7 +49,9 @@ if has tests; then
     > "$LOGS/tests.txt" 2>&1
   say "tests (exit $?): $(tail -1 "$LOGS/tests.txt")"
 fi
-if has rows; then
+if has rows && [ -n "${EXPECT_COMMIT:-}" ] && [ "$COMMIT" != "$EXPECT_COMMIT" ]; then
+  say "rows skipped: the tree is $COMMIT, not EXPECT_COMMIT $EXPECT_COMMIT"
+elif has rows; then
   for spec in "--config kernelbench-v0.1" "--config kernelbench-v0.1 --dtype bf16" \
               "--config kernelbench-v0.1 --dtype fp32-exact" "--config kernelbench-v0"; do
     log="$LOGS/runpy_${spec//[ -]/_}.txt"
