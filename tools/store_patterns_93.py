@@ -4,8 +4,8 @@ Writes the v0.1 output (128 x 128 x 130 x 130 fp32, NCHW) with the fused kernel'
 walk, changing only which addresses the lanes of one 8-byte warp store cover; checks the whole
 output and prints the median time per pattern (see the perf log next to the kernel).
 
-Usage: python3 tools/store_patterns_93.py [PATTERN[@GRID] ...]   (default: 0 5 14 19; GRID: CTAs, default
-132 * 8 for pattern 0 and 132 for the others)
+Usage: python3 tools/store_patterns_93.py [PATTERN[:LAG][@GRID] ...]   (default: 0 5 14 19; GRID: CTAs, default
+132 * 8 for pattern 0 and 132 for the others; LAG: pattern 34's only)
   0 linear, 1 wgmma fragment order, 2 per-warp transpose, 3 per-group 32 positions of one row,
   4 fragment order with late neighbours, 5 per-co memory order, 6 per-co 32-byte-aligned windows,
   7 TMA tensor stores of two 64-element parts of each row pair (+ 2 elements by plain stores),
@@ -32,6 +32,10 @@ Usage: python3 tools/store_patterns_93.py [PATTERN[@GRID] ...]   (default: 0 5 1
     after the quad transposition: per store one (co, ph), lanes 0-15 row v and 16-31 row v + 1 at j = 16 warp + l;
     the 8 pairs at j = 64 of each n8 block (2 co x 2 ph x 2 rows) by lanes 0-7 of one warp after the block's stores;
     30 the same with the j = 64 pairs at the end of the tile; 31 without them (those pairs are not checked)
+  34:LAG pattern 15's stream in 256-byte warp chunks, the even chunks swept first and the odd ones LAG steps
+    behind (a step: every warp stores one chunk of each; 1056 warps, ~540 KB a step): both parts of every split
+    sector are stored LAG steps apart, about LAG * 0.54 MB of other stores in between (LAG 0: one warp stores a
+    chunk pair back to back)
   32 an all-zero tile as vzt would write it: the kernel's 128-position tiles, per 16-channel group each of the
     tile's runs in the row-pair view (below) as TMA boxes of power-of-two widths (16 to 1024 bytes) from one
     constant area, the runs' odd heads and tails (8 bytes) by plain stores (checked against that constant);
@@ -508,6 +512,26 @@ __global__ void lin_off(float* out, long long n2, int shift) {
   }
 }
 
+// pattern 34: lin_off's pairs 1 .. n2-1 in 256-byte chunks of 32 pairs. At step s warp w stores even chunk
+// 2 (s W + w) and odd chunk 2 ((s - lag) W + w) + 1, so every sector split between two chunks gets its parts lag
+// steps apart: the L2's tolerance for a partial sector measured in the stores between its parts.
+__global__ void lin_lag(float* out, long long n2, int lag) {
+  const long long nwarps = (long long)gridDim.x * (blockDim.x >> 5);
+  const long long w = blockIdx.x * (long long)(blockDim.x >> 5) + (threadIdx.x >> 5);
+  const long long nchunks = (n2 - 1 + 31) / 32;
+  const int lane = threadIdx.x & 31;
+  auto store_chunk = [&](long long c) {
+    const long long pair = 1 + 32 * c + lane;
+    if (pair < n2) *reinterpret_cast<float2*>(out + 2 * pair) = value_pair(2 * pair);
+  };
+  for (long long step = 0;; ++step) {
+    const long long even = 2 * (step * nwarps + w), odd = 2 * ((step - lag) * nwarps + w) + 1;
+    if (odd >= nchunks) break;
+    if (even < nchunks) store_chunk(even);
+    if (odd >= 0) store_chunk(odd);
+  }
+}
+
 // pattern 18: pattern 5's tiles and channel split, but every warp store is one 256-byte-aligned window of the
 // channel's output plane; a lane writes its pair only if that pair's position lies in the tile (m0 <= m < m1).
 __global__ void __launch_bounds__(256,1) window_k(float* out) {
@@ -663,7 +687,7 @@ __global__ void col_k(float* out) {
   }
 }
 
-void run(torch::Tensor out, int pat, int grid) {
+void run(torch::Tensor out, int pat, int grid, int lag) {
   float* p = out.data_ptr<float>();
   switch (pat) {
     case 0: lin<<<grid, 256>>>(p, out.numel()/2); break;
@@ -690,6 +714,7 @@ void run(torch::Tensor out, int pat, int grid) {
     case 16: lin_off<<<grid, 256>>>(p, out.numel()/2, 4); break;
     case 17: lin_off<<<grid, 256>>>(p, out.numel()/2, 16); break;
     case 24: lin_off<<<grid, 256>>>(p, out.numel()/2, 2); break;
+    case 34: lin_lag<<<grid, 256>>>(p, out.numel()/2, lag); break;
     case 18: window_k<<<grid, 256>>>(p); break;
     case 19: run_k<true><<<grid, 256>>>(p); break;
     case 20: run_k<false><<<grid, 256>>>(p); break;
@@ -717,17 +742,22 @@ void run(torch::Tensor out, int pat, int grid) {
 
 
 def main():
-    mod = load_inline("ct93_store_patterns", cpp_sources="void run(torch::Tensor out, int pat, int grid);",
+    mod = load_inline("ct93_store_patterns", cpp_sources="void run(torch::Tensor out, int pat, int grid, int lag);",
                       cuda_sources=CUDA_SRC, functions=["run"],
                       extra_cuda_cflags=["-O3", "-gencode=arch=compute_90a,code=sm_90a"])
     out = torch.empty(128 * 128 * 130 * 130, device="cuda")
     expected = (torch.arange(out.numel(), device="cuda") & 0xFFFFF).float()
     for arg in sys.argv[1:] or ["0", "5", "14", "19"]:
-        pat = int(arg.split("@")[0])   # PATTERN@GRID sets the grid (default: 132 * 8 for pattern 0, else 132)
-        grid = int(arg.split("@")[1]) if "@" in arg else (132 * 8 if pat == 0 else 132)
+        head, _, grid_text = arg.partition("@")   # @GRID sets the grid (default: 132 * 8 for pattern 0, else 132)
+        pat_text, _, lag_text = head.partition(":")
+        pat = int(pat_text)
+        if bool(lag_text) != (pat == 34):
+            sys.exit(f"{arg}: pattern 34 takes a lag (34:LAG), the others none")
+        lag = int(lag_text or 0)
+        grid = int(grid_text) if grid_text else (132 * 8 if pat == 0 else 132)
         out.fill_(float("nan"))
-        mod.run(out, pat, grid)
-        shift = {15: 1, 24: 2, 16: 4, 17: 16}.get(pat, 0)   # the shifted linear patterns leave their first pairs unwritten
+        mod.run(out, pat, grid, lag)
+        shift = {15: 1, 24: 2, 16: 4, 17: 16, 34: 1}.get(pat, 0)   # the shifted linear patterns leave their first pairs unwritten
         if pat in (13, 32, 33):
             ok = torch.equal(out, torch.full_like(out, 1.5))
         elif pat == 22:   # writes only the last pair of every row
@@ -740,7 +770,7 @@ def main():
         for _ in range(15):
             start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             start.record()
-            mod.run(out, pat, grid)
+            mod.run(out, pat, grid, lag)
             end.record()
             end.synchronize()
             times.append(start.elapsed_time(end))
