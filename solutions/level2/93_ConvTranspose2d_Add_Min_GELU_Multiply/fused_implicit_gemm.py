@@ -538,40 +538,35 @@ __device__ __forceinline__ int group_tiles(int first, int step, int ntiles) {
   return first < ntiles ? (ntiles - 1 - first) / step + 1 : 0;
 }
 
-// The tiles one group of the SS and mma.sync kernels runs: every CTA owns one N-slice and takes its tiles
-// round-robin. A round gives each group of the slice one tile. GROUP_MAJOR: a round's tiles go to the
-// CTAs' first groups, then to their second groups (rather than to both groups of a CTA in turn), so that
-// a last round that is only partly filled lands on as many CTAs, and so SMs, as it has tiles
-// (kernelbench-v0's 64-column kernel: 1,089 tiles for 528 groups, a last round of 33 tiles).
-template <bool GROUP_MAJOR>
-struct RoundRobinTiles {
+// The tiles one group of the SS and mma.sync kernels runs: every CTA owns one N-slice, and ORDER says which of the
+// slice's tiles it takes.
+//   ROUND_ROBIN: a round gives each group of the slice one tile, to both groups of a CTA in turn.
+//   GROUP_MAJOR: round-robin, but a round's tiles go to the CTAs' first groups, then to their second groups, so
+//     that a last round that is only partly filled lands on as many CTAs, and so SMs, as it has tiles
+//     (kernelbench-v0's 64-column kernel: 1,089 tiles for 528 groups, a last round of 33 tiles).
+//   CONTIGUOUS: every CTA takes one run of ceil(ntiles / gm) tiles, its two groups alternating. The tiles on either
+//     side of a tile boundary share that boundary's output sectors, and then run half a tile apart on one SM
+//     instead of on neighbouring CTAs whose phases drift apart. The H100's L2 reads a partial sector from DRAM when
+//     its parts arrive far apart; nearer parts cut those reads and the kernel's time there (perf log v91). The
+//     128-column kernels take it.
+enum TileOrder : int { ROUND_ROBIN, GROUP_MAJOR, CONTIGUOUS };
+template <int ORDER>
+struct SliceTiles {
   static constexpr bool extra = false;
   int first, step, count, slice0, last_slice;
-  __device__ RoundRobinTiles(const Params& p, int g) {
-    const int mslot = blockIdx.x / p.nsl;
-    first = GROUP_MAJOR ? g * p.gm + mslot : mslot * GROUPS + g;
-    step = GROUPS * p.gm;
-    count = group_tiles(first, step, p.ntiles);
-    slice0 = last_slice = blockIdx.x % p.nsl;
-  }
-  __device__ static int first_slice(const Params& p) { return blockIdx.x % p.nsl; }
-  __device__ __forceinline__ int tile(const Params&, int k) const { return first + k * step; }
-  __device__ __forceinline__ int slice(const Params&, int) const { return slice0; }
-};
-
-// The 128-column kernels give every CTA one contiguous run of ceil(ntiles / gm) tiles, its two groups alternating:
-// the tiles on either side of a tile boundary share that boundary's output sectors, and run half a tile apart on one
-// SM instead of on neighbouring CTAs whose phases drift apart. The H100's L2 reads a partial sector from DRAM when
-// its parts arrive far apart; nearer parts cut those reads and the kernel's time there (perf log v91).
-struct ContiguousTiles {
-  static constexpr bool extra = false;
-  int first, step, count, slice0, last_slice;
-  __device__ ContiguousTiles(const Params& p, int g) {
-    const int mslot = blockIdx.x / p.nsl, run = (p.ntiles + p.gm - 1) / p.gm;
-    const int start = mslot * run, end = min(p.ntiles, start + run);
-    first = start + g;
-    step = GROUPS;
-    count = group_tiles(first, step, end);
+  __device__ SliceTiles(const Params& p, int g) {
+    if constexpr (ORDER == CONTIGUOUS) {
+      const int mslot = blockIdx.x / p.nsl, run = (p.ntiles + p.gm - 1) / p.gm;
+      const int start = mslot * run, end = min(p.ntiles, start + run);
+      first = start + g;
+      step = GROUPS;
+      count = group_tiles(first, step, end);
+    } else {
+      const int mslot = blockIdx.x / p.nsl;
+      first = ORDER == GROUP_MAJOR ? g * p.gm + mslot : mslot * GROUPS + g;
+      step = GROUPS * p.gm;
+      count = group_tiles(first, step, p.ntiles);
+    }
     slice0 = last_slice = blockIdx.x % p.nsl;
   }
   __device__ static int first_slice(const Params& p) { return blockIdx.x % p.nsl; }
@@ -669,7 +664,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
   unsigned char* Abase = smem + (size_t)p.nkb * KB_BYTES + BN * sizeof(ColInfo) + MBAR_BYTES;
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int nslice = RoundRobinTiles<false>::first_slice(p);
+  const int nslice = SliceTiles<ROUND_ROBIN>::first_slice(p);
 
   cta_prologue<T>(p, nslice, smem, tab, Abase, GROUPS * STAGES * p.stage_bytes, GROUPS * STAGES, GROUP_THREADS);
 
@@ -680,7 +675,7 @@ __global__ void __launch_bounds__(THREADS, 1) ct93_fused_kernel(const __grid_con
   const int bar_id = 1 + g;
   unsigned char* Ag = Abase + (size_t)g * STAGES * p.stage_bytes;
 
-  const RoundRobinTiles<false> sched(p, g);
+  const SliceTiles<ROUND_ROBIN> sched(p, g);
   const int nitems = sched.count * p.nchunk;
 
   const Epilogue epi{p.add, p.mul};
@@ -1584,8 +1579,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   unsigned char* Abase = smem + b_bytes + BNT * sizeof(ColInfo) + MBAR_BYTES;
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  using Schedule = std::conditional_t<SPLIT, TileSchedule,
-                                      std::conditional_t<BNT == 128, ContiguousTiles, RoundRobinTiles<BNT == 64>>>;
+  using Schedule = std::conditional_t<SPLIT, TileSchedule, SliceTiles<BNT == 128 ? CONTIGUOUS : GROUP_MAJOR>>;
   int nslice = Schedule::first_slice(p);
   cta_prologue<T>(p, nslice, smem, tab, Abase, 0, GROUPS * SS_MAX_STAGES, 1);
 
