@@ -36,6 +36,10 @@ Usage: python3 tools/store_patterns_93.py [PATTERN[:LAG][@GRID] ...]   (default:
     behind (a step: every warp stores one chunk of each; 1056 warps, ~540 KB a step): both parts of every split
     sector are stored LAG steps apart, about LAG * 0.54 MB of other stores in between (LAG 0: one warp stores a
     chunk pair back to back)
+  35 v94's map: per tile and channel, the tile's pairs of both phase rows in memory order on slots whose sector
+    phase is their address's (each row segment that does not continue the one before it in memory starts on such
+    a slot), group thread g storing slots g, g + 128 and g + 256: every warp store covers whole sectors;
+    36 pattern 35 and 37 pattern 14 with each CTA walking one contiguous chunk of tiles (as main's v91 kernel)
   32 an all-zero tile as vzt would write it: the kernel's 128-position tiles, per 16-channel group each of the
     tile's runs in the row-pair view (below) as TMA boxes of power-of-two widths (16 to 1024 bytes) from one
     constant area, the runs' odd heads and tails (8 bytes) by plain stores (checked against that constant);
@@ -101,14 +105,45 @@ __device__ __forceinline__ int split_pair(int m, int m0, int warp, int pair, int
   return 1;
 }
 
+// Pattern 35's slots for group thread gt in tile m0 (v94's map, exp/check_v94_map.py on branch kit/v90): element
+// offsets of slots gt, gt + 128, gt + 256 of channel slice_co + cp, and bit 3 cp + q set when slot q holds a pair.
+// A plane holds 8450 pairs, so a channel's sector phase (4 pairs a sector) depends only on its parity.
+__device__ __forceinline__ void memory_order_slots(int m0, int slice_co, int gt, long long (&dst)[2][3], unsigned& ok) {
+  const int mend = min(m0 + BM, M);
+  const int r0 = m0 / WQ, j0 = m0 - r0 * WQ, r1 = (mend - 1) / WQ, j1 = mend - 1 - r1 * WQ;
+  ok = 0;
+  for (int cp = 0; cp < 2; ++cp) {
+    int prev_end = 0;
+    for (int kk = 0; kk < 6; ++kk) {
+      const int r = r0 + kk / 2, ph = kk & 1;
+      if (r > r1) break;
+      const int ja = r == r0 ? j0 : 0, jb = r == r1 ? j1 : WQ - 1, len = jb - ja + 1;
+      const int n = r / HQ, i = r - n * HQ;
+      const long long chan = (long long)n * CO + slice_co + cp;
+      const int phase = (int)((chan * (OH * WQ) + (2 * i + ph) * WQ + ja) & 3);
+      const bool contiguous = kk > 0 && (ph == 1 ? (ja == 0 && jb == WQ - 1) : i != 0);
+      const int start = kk == 0 ? phase : contiguous ? prev_end : prev_end + ((phase - prev_end) & 3);
+      for (int q = 0; q < 3; ++q) {
+        const int d = gt + 128 * q - start;
+        if (d >= 0 && d < len) {
+          ok |= 1u << (3 * cp + q);
+          dst[cp][q] = (chan * OH + 2 * i + ph) * OW + 2 * (ja + d);
+        }
+      }
+      prev_end = start + len;
+    }
+  }
+}
+
 template<int PAT>
 __global__ void __launch_bounds__(256,1) k(float* out) {
   int lane = threadIdx.x & 31, warp = (threadIdx.x >> 5) & 3, grp = threadIdx.x >> 7;
   int nslice = blockIdx.x & 3, mrow = blockIdx.x >> 2, nrows = gridDim.x >> 2;
   // pattern 11: each CTA walks a contiguous chunk of tiles (the others: tiles interleaved over the CTAs)
   const int chunk = (MT + nrows - 1) / nrows;
-  const int tfirst = PAT == 11 ? mrow*chunk + grp : mrow*2 + grp;
-  const int tend = PAT == 11 ? min(MT, (mrow + 1)*chunk) : MT, tstep = PAT == 11 ? 2 : nrows*2;
+  constexpr bool CONTIGUOUS = PAT == 11 || PAT == 36 || PAT == 37;
+  const int tfirst = CONTIGUOUS ? mrow*chunk + grp : mrow*2 + grp;
+  const int tend = CONTIGUOUS ? min(MT, (mrow + 1)*chunk) : MT, tstep = CONTIGUOUS ? 2 : nrows*2;
   for (int t = tfirst; t < tend; t += tstep) {
     int m0 = t*BM;
     if (PAT == 1) {          // wgmma fragment order: 4 pairs x 8 positions per instruction
@@ -137,9 +172,24 @@ __global__ void __launch_bounds__(256,1) k(float* out) {
         int mb = it >> 5, sub = (it >> 4) & 1, pq = it & 15;
         put(out, m0 + mb*64 + 16*warp + 8*sub + r, 4*pq + g, nslice);
       }
-    } else if (PAT == 14) {  // per warp, 32 consecutive positions for every (co, ph) of the slice
+    } else if (PAT == 14 || PAT == 37) {  // per warp, 32 consecutive positions for every (co, ph) of the slice
       #pragma unroll 4
       for (int it = 0; it < 64; ++it) put(out, m0 + 32*warp + lane, it, nslice);
+    } else if (PAT == 35 || PAT == 36) {   // v94's map, every channel of the slice
+      long long dst[2][3];
+      unsigned ok;
+      memory_order_slots(m0, nslice * 32, 32 * warp + lane, dst, ok);
+      #pragma unroll 4
+      for (int c = 0; c < 32; ++c) {
+        const int cp = c & 1;
+        const long long off = (long long)(c - cp) * OH * OW;
+        #pragma unroll
+        for (int q = 0; q < 3; ++q)
+          if (ok >> (3 * cp + q) & 1) {
+            const long long idx = dst[cp][q] + off;
+            *reinterpret_cast<float2*>(out + idx) = value_pair(idx);
+          }
+      }
     } else if (PAT == 26 || PAT == 27) {   // pattern 14 with an L2 eviction policy on every store
       uint64_t pol;
       if (PAT == 26) asm("createpolicy.fractional.L2::evict_last.b64 %0, 1.0;" : "=l"(pol));
@@ -706,6 +756,9 @@ void run(torch::Tensor out, int pat, int grid, int lag) {
     case 32: launch_zbox<1>(p, grid); break;
     case 33: launch_zbox<4>(p, grid); break;
     case 14: k<14><<<grid, 256>>>(p); break;
+    case 35: k<35><<<grid, 256>>>(p); break;
+    case 36: k<36><<<grid, 256>>>(p); break;
+    case 37: k<37><<<grid, 256>>>(p); break;
     case 25: k<25><<<grid, 256>>>(p); break;
     case 26: k<26><<<grid, 256>>>(p); break;
     case 28: rowpair_direct_k<<<grid, 256>>>(p); break;
