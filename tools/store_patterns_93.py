@@ -139,7 +139,7 @@ template<int PAT>
 __global__ void __launch_bounds__(256,1) k(float* out) {
   int lane = threadIdx.x & 31, warp = (threadIdx.x >> 5) & 3, grp = threadIdx.x >> 7;
   int nslice = blockIdx.x & 3, mrow = blockIdx.x >> 2, nrows = gridDim.x >> 2;
-  // pattern 11: each CTA walks a contiguous chunk of tiles (the others: tiles interleaved over the CTAs)
+  // patterns 11, 36 and 37: each CTA walks a contiguous chunk of tiles (the others: tiles interleaved over the CTAs)
   const int chunk = (MT + nrows - 1) / nrows;
   constexpr bool CONTIGUOUS = PAT == 11 || PAT == 36 || PAT == 37;
   const int tfirst = CONTIGUOUS ? mrow*chunk + grp : mrow*2 + grp;
