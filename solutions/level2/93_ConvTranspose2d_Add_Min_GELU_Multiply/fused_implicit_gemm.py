@@ -1420,6 +1420,29 @@ __device__ __forceinline__ void store_block(T* chan, int plane, int row, bool va
   }
 }
 
+// A warp's all-zero blocks of one tile, left for the group's next tile to store (TF32's 128-column kernel): a few
+// after each chunk's wgmma issue, while the tensor cores run. Their value is one constant, so they hold no registers
+// but their place. Stored in the epilogue, a tile's 64 KB come as one burst that the memory system holds back, and
+// the group's warps wait on it with no tensor work of their own in flight (H100, kernelbench-v0.1 torch.rand: TF32
+// 39-43 us faster deferred; randn, with almost no all-zero blocks, 52 us slower: perf log v99).
+template <typename T>
+struct DeferredZeros {
+  T* chan;        // block 0's first store (position order)
+  int cleft;      // channels of the slice left from block 0
+  uint32_t mask;  // bit t: block t not stored yet (bit 31: this lane's position is valid)
+  __device__ __forceinline__ void store(const Params& p, const Epilogue& epi, int first, int end) {
+    const float z = epi.zero_mul(0.f);
+    const float2 zeros[4] = {{z, z}, {z, z}, {z, z}, {z, z}};
+    const int plane = p.Ho * p.Wo;
+#pragma unroll 1
+    for (int t = first; t < end; ++t)
+      if (mask >> t & 1)
+        store_block<T, STORED_AS_IS, PER_PAIR>(chan + (int64_t)(2 * t) * plane, plane, p.Wo, (int)mask < 0,
+                                               cleft - 2 * t, zeros, epi);
+    mask &= ~(((1u << (end - first)) - 1u) << first) | 0x80000000u;
+  }
+};
+
 // NEAR0_FORM: blocks near 0 may take gelu_mul_near0. Exact fp32 keeps gelu_mul alone: with both forms it measured
 // 11.5 us slower on kernelbench-v0.1 (torch.rand, where nearly every block is all-zero) and no faster on randn
 // (perf log v72).
@@ -1431,10 +1454,11 @@ __device__ __forceinline__ void store_block(T* chan, int plane, int row, bool va
 // entry). TF32's 64-column kernel, with the transposition through shared memory, predicates its GELU blocks' stores
 // like the 16-bit kernels (perf log v85-v89).
 // SMEM_XPOSE: the quad transposition through shared memory (SmemTranspose at `scratch`), else by shuffles.
-template <typename T, int BNT, bool NEAR0_FORM, int ZERO_ORDER, int GELU_ORDER, bool SMEM_XPOSE>
+// DEFER: the all-zero blocks are left in *dz for the next tile's chunk loop (DeferredZeros).
+template <typename T, int BNT, bool NEAR0_FORM, int ZERO_ORDER, int GELU_ORDER, bool SMEM_XPOSE, bool DEFER = false>
 __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
                                                     int m0, int nslice, int wig, int lane, const Epilogue& epi,
-                                                    uint32_t scratch) {
+                                                    uint32_t scratch, DeferredZeros<T>* dz = nullptr) {
   const int lt = lane & 3;
   const int m = m0 + 32 * wig + 8 * lt + (lane >> 2);   // this lane's row after the transposition
   const bool valid = m < p.Mtot;
@@ -1472,6 +1496,7 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
   // 16-bit outputs take every block's vote before the first store: bf16 measured 11 us faster that way
   // on kernelbench-v0.1, TF32 4.5 us slower, so the 32-bit kernels vote block by block (perf log v64).
   constexpr bool VOTES_FIRST = sizeof(T) == 2;
+  if constexpr (DEFER) *dz = DeferredZeros<T>{zchan, cleft, zvalid ? 0x80000000u : 0u};
   [[maybe_unused]] const SmemTranspose xpose(scratch, lane);
   uint32_t zero_blocks = 0;   // VOTES_FIRST: bit t set when block t clamps to +0
   if constexpr (VOTES_FIRST) {
@@ -1503,7 +1528,8 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
       top = max(top, max(__float_as_uint(v[q].x), __float_as_uint(v[q].y)));
     }
     if (!VOTES_FIRST && !__any_sync(0xffffffffu, top > 0x7f800000u)) {
-      store_block<T, STORED_AS_IS, ZERO_ORDER>(zchan, plane, p.Wo, zvalid, cleft - 2 * t, zeros, epi);
+      if constexpr (DEFER) dz->mask |= 1u << t;
+      else store_block<T, STORED_AS_IS, ZERO_ORDER>(zchan, plane, p.Wo, zvalid, cleft - 2 * t, zeros, epi);
       continue;
     }
 #pragma unroll
@@ -1524,6 +1550,7 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
   }
   // Outputs whose pre-activation was NaN are re-evaluated directly (their rows: this warp's 32).
   if (__any_sync(0xffffffffu, nan_bits > 0 || anynan)) {
+    if constexpr (DEFER) dz->store(p, epi, 0, BNT / 8);   // fixup_nans reads the warp's outputs
     __syncwarp();
     fixup_nans<T>(p, m0 + 32 * wig, 32, nslice * BNT, BNT, lane, epi);
   }
@@ -1636,6 +1663,9 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   // the m64 block, i.e. tile rows 32 wig + lg and 16 further with the interleaved row groups)
   const uint32_t frag_off = (uint32_t)((wig * 32 + (lane >> 2)) * 16 + (lane & 3) * 4);
   float acc[WG_MB][ACC];
+  constexpr bool DEFER = MODE == TF32 && BNT == 128 && PAIRED;
+  DeferredZeros<T> dz{static_cast<T*>(p.out), 0, 0u};
+  const int dz_per_chunk = (BNT / 8 + p.nchunk - 1) / p.nchunk;
 
   if (SPLIT ? leader : wig == 0)
     for (int d = 0; d < (int)pipe.nstages() - IN_FLIGHT; ++d) {
@@ -1739,6 +1769,9 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
           wgmma_commit();
         }
       }
+      if constexpr (DEFER) {
+        dz.store(p, epi, min(chunk * dz_per_chunk, BNT / 8), min((chunk + 1) * dz_per_chunk, BNT / 8));
+      }
       wgmma_wait<IN_FLIGHT>();
       // Every warp of the group is past the wait: item q - IN_FLIGHT's wgmmas are done, so
       // its stage takes item q + nstages - IN_FLIGHT.
@@ -1761,8 +1794,8 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
     auto finish = [&](float (&c)[WG_MB][BNT / 2]) {
       if constexpr (PAIRED)
         transposed_epilogue<T, BNT, MODE != F32X3, MODE == TF32 ? PER_PAIR : VALUES_FIRST,
-                            MODE == TF32 && !SMEM_XPOSE ? PER_PAIR : PREDICATED, SMEM_XPOSE>(
-            p, c, tab, m0, nslice, wig, lane, epi, xpose_scratch);
+                            MODE == TF32 && !SMEM_XPOSE ? PER_PAIR : PREDICATED, SMEM_XPOSE, DEFER>(
+            p, c, tab, m0, nslice, wig, lane, epi, xpose_scratch, &dz);
       else unpaired_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
     };
     if constexpr (SPLIT) {
@@ -1776,6 +1809,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
       finish(acc);
     }
   }
+  if constexpr (DEFER) dz.store(p, epi, 0, BNT / 8);
   if (sched.extra) switch_slice(sched.last_slice);
 }
 
@@ -2164,7 +2198,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v91",
+            name="ct93_fused_implicit_gemm_v99",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
