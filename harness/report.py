@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -13,7 +15,17 @@ STATUS_STYLE = {"ok": "green", "needs_cuda": "yellow", "impossible": "magenta"}
 
 @contextlib.contextmanager
 def progress_bar(console: Console, total: int, visible: bool = True):
-    """Yields `advance(description, done=False)`; draws nothing when not `visible`."""
+    """Yields `advance(description, done=False)`; draws nothing when not `visible`. Where the console is not
+    a terminal (a log file), a bar would show nothing until the end, so each stage is printed as a line with
+    the seconds since the start: a run cut off by an outer timeout still says which stage it was in."""
+    if visible and not console.is_terminal:
+        start = time.monotonic()
+
+        def log_stage(description: str, done: bool = False) -> None:
+            console.print(f"[{time.monotonic() - start:7.1f} s] {escape(description)}", highlight=False)
+
+        yield log_stage
+        return
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                   console=console, transient=True, disable=not visible) as progress:

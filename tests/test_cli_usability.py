@@ -1,5 +1,6 @@
 """The CLI as a person or a script uses it: show, export, --json/--quiet, and errors one can act on."""
 import json
+import re
 import shutil
 
 import pandas as pd
@@ -100,6 +101,14 @@ def test_json_output_is_machine_readable_and_quiet_prints_nothing(test_root, tmp
     quiet = run_cli("eval", "good_pytorch", "--problem", PROBLEM, "--root", test_root, *FAST,
                     "--results-dir", tmp_path / "b", "--quiet")
     assert quiet.returncode == 0 and quiet.stdout.strip() == "" and quiet.stderr.strip() == ""
+
+
+def test_piped_output_names_each_stage_as_it_starts(test_root, tmp_path):
+    proc = run_cli("eval", "good_pytorch", "--problem", PROBLEM, "--root", test_root, *FAST,
+                   "--results-dir", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    stages = re.findall(r"^\[ *[0-9.]+ s\] (\w+): good_pytorch$", proc.stdout, flags=re.M)
+    assert stages == ["baseline", "compile", "run", "judge", "done"]
 
 
 SIGNATURE = "import torch.nn as nn\n\nclass ModelNew(nn.Module):\n    def __init__(self):\n        super().__init__()\n"

@@ -6,7 +6,7 @@
 #          extension the later steps load, with the flags they load it with;
 #   eq     compares the solution bitwise with REF_FILE (an earlier solution file under its own extension name);
 #   tests  runs the solution's GPU tests;
-#   rows   runs run.py on the issue's four configs into $OUT/res.tgz;
+#   rows   runs run.py on the issue's four configs (ROWS, default "tf32 bf16 exact v0") into $OUT/res.tgz;
 #   gap    runs tools/sync_gap_93.py.
 # Each step but `build` is cut at STEP_S seconds (default 300); a build is never cut, since a killed build leaves
 # its lock. The summary goes to $OUT/summary.txt as the steps end, the logs to $OUT/check.tgz at the end (a call
@@ -21,11 +21,17 @@ STEPS=${STEPS:-build eq tests rows}
 REF=${1:-}
 SOL=solutions/level2/93_ConvTranspose2d_Add_Min_GELU_Multiply/fused_implicit_gemm.py
 STEP_S=${STEP_S:-300}
+ROWS=${ROWS:-tf32 bf16 exact v0}
 LOGS=/tmp/device_check
 rm -rf "$LOGS" /tmp/device_res
 mkdir -p "$LOGS"
 T0=$(date +%s)
-say() { echo "[$(( $(date +%s) - T0 )) s] $*" | tee -a "$OUT/summary.txt"; }
+# Each step's line also refreshes $OUT/check.tgz, so a call cut off by the device's time limit still brings the
+# logs of the steps it finished and of the one it was in (run.py prints a line per stage into its log).
+say() {
+  echo "[$(( $(date +%s) - T0 )) s] $*" | tee -a "$OUT/summary.txt"
+  tar czf "$OUT/check.tgz" -C "$(dirname "$LOGS")" "$(basename "$LOGS")"
+}
 has() { [[ " $STEPS " == *" $1 "* ]]; }
 prebuild() { (cd tools && python3 -c "import sys; from bench_fused_93 import load; load(sys.argv[1], 'pre')._load_ext()" "../$1"); }
 
@@ -52,16 +58,18 @@ fi
 if has rows && [ -n "${EXPECT_COMMIT:-}" ] && [ "$COMMIT" != "$EXPECT_COMMIT" ]; then
   say "rows skipped: the tree is $COMMIT, not EXPECT_COMMIT $EXPECT_COMMIT"
 elif has rows; then
-  for spec in "--config kernelbench-v0.1" "--config kernelbench-v0.1 --dtype bf16" \
-              "--config kernelbench-v0.1 --dtype fp32-exact" "--config kernelbench-v0"; do
+  declare -A ROW_SPEC=([tf32]="--config kernelbench-v0.1" [bf16]="--config kernelbench-v0.1 --dtype bf16"
+                       [exact]="--config kernelbench-v0.1 --dtype fp32-exact" [v0]="--config kernelbench-v0")
+  for row in $ROWS; do
+    spec=${ROW_SPEC[$row]:-}
+    [ -n "$spec" ] || { say "unknown row '$row' (tf32, bf16, exact, v0)"; continue; }
     log="$LOGS/runpy_${spec//[ -]/_}.txt"
     timeout "$STEP_S" python3 run.py eval fused_implicit_gemm --no-compile-baseline --results-dir /tmp/device_res $spec > "$log" 2>&1
     say "run.py $spec: $(grep '│ fused' "$log" | tr -s ' ' | cut -c1-160)"
+    tar czf "$OUT/res.tgz" -C /tmp device_res
   done
-  tar czf "$OUT/res.tgz" -C /tmp device_res
 fi
 if has gap; then
   (cd tools && timeout "$STEP_S" python3 sync_gap_93.py "../$SOL") > "$LOGS/gap.txt" 2>&1
   say "gap (exit $?)"; cat "$LOGS/gap.txt"
 fi
-tar czf "$OUT/check.tgz" -C "$(dirname "$LOGS")" "$(basename "$LOGS")"
