@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import torch
@@ -88,7 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list | None = None) -> int:
+    # A worker leads its own session, so a signal to this process does not reach it. SIGTERM (what `timeout` and
+    # job schedulers send) would end Python without unwinding and leave the worker running on the GPU; as an
+    # exception it unwinds, and the stage's cleanup kills the worker's process group.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv.insert(0, "all")

@@ -1,11 +1,14 @@
 """Each misbehaving candidate becomes a recorded status, in its own process, and the run goes on."""
 import json
 import os
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
 
-from conftest import PROBLEM
+from conftest import PROBLEM, REPO
 from harness.candidate import Candidate, find_candidate, find_candidates, solutions_dir
 from harness.errors import HarnessError
 from harness.evaluate import ProblemEvaluation, Settings
@@ -94,6 +97,30 @@ def test_hang_is_killed_with_its_process_group(evaluation, tmp_path):
     assert not leftover, "the hanging candidate's child outlived the timeout"
 
 
+def test_sigterm_to_the_cli_kills_the_running_worker(test_root, tmp_path):
+    """`timeout` and schedulers send SIGTERM; the worker, which leads its own session, must not outlive run.py."""
+    cli = subprocess.Popen([sys.executable, str(REPO / "run.py"), "eval", "hangs", "--problem", PROBLEM,
+                            "--root", str(test_root), "--device", "cpu", "--no-compile-baseline",
+                            "--run-timeout", "600", "--results-dir", str(tmp_path)],
+                           cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, session = time.monotonic() + 120, None
+        while session is None and time.monotonic() < deadline:
+            session = next((_session(pid) for pid in _pids() if _cmdline(pid).endswith("time.sleep(3600)")
+                            and _session(pid) != os.getsid(0)), None)
+            time.sleep(0.2)
+        assert session is not None, "the hanging candidate never started"
+        cli.send_signal(signal.SIGTERM)
+        assert cli.wait(timeout=30) == 128 + signal.SIGTERM
+        deadline = time.monotonic() + 10
+        while [pid for pid in _pids() if _session(pid) == session] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [pid for pid in _pids() if _session(pid) == session], "the worker's session outlived run.py"
+    finally:
+        cli.kill()
+        cli.wait()
+
+
 def test_stderr_and_traceback_are_recorded(evaluation):
     result = evaluate(evaluation, "raises")
     assert "deliberate failure in forward" in result.message
@@ -106,6 +133,18 @@ def test_directory_solution_is_a_candidate(tmp_path):
     (tmp_path / "helper.py").write_text("x = 1\n")
     found = find_candidates(tmp_path)
     assert found == [Candidate("dir_solution", (tmp_path / "dir_solution" / "model_new.py").resolve(), "directory")]
+
+
+def _pids():
+    return [pid for pid in os.listdir("/proc") if pid.isdigit()]
+
+
+def _session(pid):
+    """The process's session id, or None once it is gone."""
+    try:
+        return os.getsid(int(pid))
+    except OSError:
+        return None
 
 
 def _cmdline(pid):
