@@ -106,16 +106,18 @@ def test_sigterm_to_the_cli_kills_the_running_worker(test_root, tmp_path):
     try:
         deadline, session = time.monotonic() + 120, None
         while session is None and time.monotonic() < deadline:
+            # this run's: the session's leader is the worker, a child of run.py
             session = next((_session(pid) for pid in _pids() if _cmdline(pid).endswith("time.sleep(3600)")
-                            and _session(pid) != os.getsid(0)), None)
+                            and _parent(_session(pid)) == cli.pid), None)
             time.sleep(0.2)
         assert session is not None, "the hanging candidate never started"
         cli.send_signal(signal.SIGTERM)
-        assert cli.wait(timeout=30) == 128 + signal.SIGTERM
+        returncode = cli.wait(timeout=30)
         deadline = time.monotonic() + 10
         while [pid for pid in _pids() if _session(pid) == session] and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not [pid for pid in _pids() if _session(pid) == session], "the worker's session outlived run.py"
+        assert returncode == 128 + signal.SIGTERM
     finally:
         cli.kill()
         cli.wait()
@@ -144,6 +146,15 @@ def _session(pid):
     try:
         return os.getsid(int(pid))
     except OSError:
+        return None
+
+
+def _parent(pid):
+    """The parent's pid, or None once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
         return None
 
 
