@@ -93,7 +93,7 @@ def test_hang_is_killed_with_its_process_group(evaluation, tmp_path):
     result = evaluate(evaluation, "hangs")
     assert result.status == "timeout" and "run stage" in result.message
     assert time.monotonic() - started < RUN_TIMEOUT_S + 30
-    leftover = [pid for pid in os.listdir("/proc") if pid.isdigit() and _cmdline(pid).endswith(marker)]
+    leftover = [pid for pid in _pids() if _cmdline(pid).endswith(marker)]
     assert not leftover, "the hanging candidate's child outlived the timeout"
 
 

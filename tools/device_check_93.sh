@@ -9,8 +9,8 @@
 #   rows   runs run.py on the issue's four configs (ROWS, default "tf32 bf16 exact v0") into $OUT/res.tgz;
 #   gap    runs tools/sync_gap_93.py.
 # Each step but `build` is cut at STEP_S seconds (default 300); a build is never cut, since a killed build leaves
-# its lock. The summary goes to $OUT/summary.txt as the steps end, the logs to $OUT/check.tgz at the end (a call
-# brings back only a few files). Leave CT93_VERBOSE unset: it changes the flags.
+# its lock. The summary goes to $OUT/summary.txt as the steps end, the logs to $OUT/check.tgz after every step (a
+# call brings back only a few files). Leave CT93_VERBOSE unset: it changes the flags.
 # The device's .git can name an older commit than the tree it gets: for `rows`, copy this checkout's .git before
 # the call, here (`cp -r .git gitcopy`: untracked, so it travels with the tree; a copy made on the device is the
 # stale one), point GIT_DIR=$PWD/gitcopy and GIT_WORK_TREE=$PWD at it there, and set EXPECT_COMMIT to the short hash
@@ -26,8 +26,8 @@ LOGS=/tmp/device_check
 rm -rf "$LOGS" /tmp/device_res
 mkdir -p "$LOGS"
 T0=$(date +%s)
-# Each step's line also refreshes $OUT/check.tgz, so a call cut off by the device's time limit still brings the
-# logs of the steps it finished and of the one it was in (run.py prints a line per stage into its log).
+# Refreshing check.tgz with each line lets a call cut off by the device's time limit still bring back the logs of the
+# steps it finished and of the one it was in (run.py prints a line per stage into its log).
 say() {
   echo "[$(( $(date +%s) - T0 )) s] $*" | tee -a "$OUT/summary.txt"
   tar czf "$OUT/check.tgz" -C "$(dirname "$LOGS")" "$(basename "$LOGS")"
