@@ -8,7 +8,9 @@ form at two CTAs per SM and at one (stages too large for two), TF32's 128-column
 4, 5 and 7-8 A stages (one or two chunks of wgmmas in flight), exact fp32 with N-slices that do
 not divide the SMs (extra CTAs that cross slices); the mma.sync kernel of exact fp32 (T != 2)
 with its bulk-copy and 4-byte cp.async loaders, and of TF32 where the SS stages do not fit;
-T = 1, 2, 3 taps; bf16 and fp16; shapes at the edges (k < s, one channel, a 1 x 1 input). Inputs in other
+T = 1, 2, 3 taps; exact fp32's 64-column kernels reading A from NCHW x (XA: 4- and 5-row stages, a partial
+chunk, the widest rows it takes and the next width, which it leaves to the channels-last copy);
+bf16 and fp16; shapes at the edges (k < s, one channel, a 1 x 1 input). Inputs in other
 layouts (channels-last, views with strides, a start one element past a 16-byte boundary) give the same results.
 Which kernel each geometry launches is checked too (torch.profiler), against the table KERNELS.
 Inputs are scaled normals, so the min/GELU branch is exercised (torch.rand inputs make
@@ -112,6 +114,11 @@ GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exac
     (1, 8, 40, 3, 128, 4, 2),     # the same with 5 stages, the fewest that keep two chunks in flight
     (1, 4, 8, 3, 320, 6, 2),      # T = 3, rows so wide that not even 4 SS stages fit: TF32 on the mma.sync kernel
                                   # (as exact fp32, which takes it for every T != 2)
+    (2, 13, 40, 10, 48, 4, 2),    # exact XA with 5 grid rows a stage and Cin 13 (the chunk's last 3 channels out
+                                  # of bounds)
+    (1, 8, 40, 5, 72, 4, 2),      # exact XA's widest rows (W + 1 + 4 lead columns within two 40-column boxes, W
+                                  # a multiple of 4 for TMA's 16-byte pitch)
+    (1, 8, 40, 5, 76, 4, 2),      # 4 columns wider: exact on the channels-last copy again
 ]
 
 
@@ -121,7 +128,8 @@ def _ss(mode, taps, columns):
 
 # The main kernel each geometry launches, in TF32 and in exact fp32 (template arguments: mode 0 TF32,
 # 1 exact; taps, 0 for any T; GEMM columns per CTA; for the SS kernel, whether its epilogue is the
-# pairable one, which the test appends). Checked below, so the comments above stay true.
+# pairable one and whether it reads A from NCHW x (XA: exact fp32 on the geometries in XA_GEOMETRIES), which
+# the test appends). Checked below, so the comments above stay true.
 KERNELS = {
     (3, 16, 32, 12, 12, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
     (2, 8, 16, 9, 9, 4, 2): (_ss(0, 2, 64), _ss(1, 2, 64)),
@@ -140,7 +148,11 @@ KERNELS = {
     (1, 8, 40, 3, 179, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
     (1, 8, 40, 3, 128, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
     (1, 4, 8, 3, 320, 6, 2): ("ct93_fused_kernel<0>", "ct93_fused_kernel<1>"),
+    (2, 13, 40, 10, 48, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
+    (1, 8, 40, 5, 72, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
+    (1, 8, 40, 5, 76, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
 }
+XA_GEOMETRIES = {(3, 16, 40, 4, 64, 4, 2), (2, 13, 40, 10, 48, 4, 2), (1, 8, 40, 5, 72, 4, 2)}
 
 
 def _kernels_launched(model, x, allow_tf32):
@@ -166,8 +178,9 @@ def test_geometry_launches_the_kernel_it_is_listed_for(modules, geometry, mode):
     _, new = _pair(modules, cin, cout, k, s)
     x = torch.randn(batch, cin, h, w, device="cuda")
     expected = KERNELS[geometry][mode == "exact"]
-    if expected.startswith("ct93_wgmma_ss_kernel"):   # the last template argument: the pairable epilogue
-        expected += "true>" if s == 2 and k % 2 == 0 else "false>"
+    if expected.startswith("ct93_wgmma_ss_kernel"):   # the last template arguments: pairable epilogue, XA
+        expected += "true," if s == 2 and k % 2 == 0 else "false,"
+        expected += "true>" if mode == "exact" and geometry in XA_GEOMETRIES else "false>"
     names = _kernels_launched(new, x, allow_tf32=(mode == "tf32"))
     assert any(expected in name for name in names), f"{mode}: expected {expected}, launched {sorted(names)}"
 

@@ -119,8 +119,8 @@ _TILE_EDITS = [
       }
       """ + _STAMP.format(slot="1 + 4 * chunk") + """
       // k-block"""),
-    ("""      wgmma_wait<IN_FLIGHT>();
-""", """      wgmma_wait<IN_FLIGHT>();
+    ("""      if constexpr (!XA) wgmma_wait<IN_FLIGHT>();
+""", """      if constexpr (!XA) wgmma_wait<IN_FLIGHT>();
       """ + _STAMP.format(slot="2 + 4 * chunk") + """
 """),
     ("""      group_bar(bar_id);

@@ -5,7 +5,9 @@ tensor cores and applies bias, add, min, GELU and multiply to its accumulators,
 writing every output element to HBM exactly once. One small kernel runs before it:
 the weight repack and (wgmma fast path: TF32/bf16/fp16, and exact fp32 as 3xTF32 for
 T = 2) a copy of x in channels-last order on the GEMM-row grid, so that both wgmma
-operands come straight from shared memory.
+operands come straight from shared memory. Exact fp32's 64-column kernels with output
+pairs (S = 2, K = 4, kernelbench-v0.1's shape among them) skip that copy: TMA loads x as
+it lies and the wgmmas take A from registers (XA), where exact fp32 splits it anyway.
 No intermediate of the convolution result is ever stored.
 
 GEMM view (stride S, kernel K, T = ceil(K/S) taps per dim, phases ph,pw in [0,S)):
@@ -166,6 +168,11 @@ struct Params {
   FastDiv fnstages;
   int tma;              // SS path: each A refill is one TMA tensor copy through xgmap (else a bulk copy per slab)
   CUtensorMap xgmap;    // SS path, tma: xg as 32-bit words (64, xg_rows / 16, slabs), box (64, npos / 16, CIC / QE)
+  int xa, xa_slots;     // A straight from NCHW x (no channels-last copy): grid rows per stage
+  int xa_tilebox;       // xa: xtmap is encoded (one box a stage where its rows lie in one image)
+  int xa_half_bytes;    // xa: bytes of a stage's half (xa_slots grid rows of XA_BOXW columns)
+  CUtensorMap xmap;     // xa: x as (W, H, Cin, Nb), box (XA_BOXW, 1, KB_CI, 1): half a grid row
+  CUtensorMap xtmap;    // xa_tilebox: x as (W, Cin, H, Nb), box (XA_BOXW, KB_CI, xa_slots, 1): half a stage
 };
 
 // Per-column epilogue info for the CTA's N-slice. 12 bytes (the host keeps the stride S, and so the phases, within
@@ -454,6 +461,14 @@ __device__ __forceinline__ void tma_copy_3d_if(bool one, uint32_t dst, const CUt
                "@p cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"
                " [%0], [%1, {%2, %3, %4}], [%5];\n}"
                ::"r"(dst), "l"(reinterpret_cast<uint64_t>(map)), "r"(0), "r"(c1), "r"(c2), "r"(bar), "r"((uint32_t)one)
+               : "memory");
+}
+// Not predicated: XA's issue() branches to the elected lane around all of a stage's copies at once.
+__device__ __forceinline__ void tma_copy_4d(uint32_t dst, const CUtensorMap* map, int c0, int c1, int c2, int c3,
+                                           uint32_t bar) {
+  asm volatile("cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"
+               " [%0], [%1, {%2, %3, %4, %5}], [%6];"
+               ::"r"(dst), "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(c2), "r"(c3), "r"(bar)
                : "memory");
 }
 __device__ __forceinline__ void bulk_copy_g2s_if(bool one, uint32_t dst, const void* src, uint32_t bytes, uint32_t bar) {
@@ -1312,6 +1327,96 @@ struct SsCursorPipe {
   }
 };
 
+// ---- Exact fp32's A straight from NCHW x (T = 2, pairable 64-column slices) ----
+// TF32 wgmma reads A from shared memory only K-major, which is why the other paths copy x channels-last in a
+// pre-pass. Exact fp32 loads every A word into registers anyway (its residual x_lo), so here both its products
+// take A from registers, loaded from M-major stages that TMA fills from x as it lies, and the copy is gone
+// (kernelbench-v0.1, H100: -69 us on torch.rand, -131 on randn). TF32 and bf16 read this way lost (+87 us and,
+// on randn, +198 against v99: perf log v101): their SS wgmmas read A from shared memory at no issue cost, and
+// the fragment loads cost more than the copy. GEMM row m = (R, j), R = n Hq + i the flattened grid row;
+// tap (a, b) reads x row i - a, column j - b. Rows i = H (one per image, Hq = H + 1) and columns -1 and W are
+// zero: TMA's out-of-bounds fill. A stage holds the grid rows R0 - 1 .. R0 + xa_slots - 2 of the tile's first row
+// R0, a k-block of 8 channels each, in two halves of XA_BOXW columns: x columns from -XA_LEAD and from
+// XA_BOXW - XA_LEAD. A box's first column must lie on a 16-byte boundary of the row: from column
+// -1 (the obvious start) every copy faulted as an illegal instruction (H100, perf log "XA's illegal instruction":
+// the same copy from column 0 passed, from -1 failed in 3D and 4D, in a struct or alone, any dtype or destination).
+// A row takes two boxes of XA_BOXW <= W columns (a box no larger than x's rows), and columns
+// W .. 2 XA_BOXW - XA_LEAD - 1 come as out-of-bounds zeros.
+constexpr int XA_BOXW = 40;   // 40 words = 8 banks mod 32 between channels, so the 4 channel columns of a fragment
+                              // load fall on disjoint banks
+constexpr int XA_LEAD = 4;    // columns before column 0: 16 bytes
+constexpr int XA_CH_BYTES = XA_BOXW * 4;        // one channel's columns in a half
+constexpr int XA_SLOT_BYTES = 8 * XA_CH_BYTES;  // one grid row's half: a k-block of 8 channels
+template <int NST, typename Schedule>
+struct XaPipe {
+  const Params& p;
+  const uint32_t stages, bars;
+  const Schedule& sched;
+  // next item to load (the issuing warp's): its stage slot, chunk, the group's tile k and its tile, the image / row
+  // of its first grid row and whether the stage's rows lie in one image (one box a half then)
+  int load_left, load_chunk, load_k, load_tile, load_n, load_i;
+  bool load_one;
+  uint32_t load_slot;
+  uint32_t use_slot, use_parity;   // next item to consume
+  __device__ XaPipe(const Params& p_, uint32_t stages_, uint32_t bars_, const Schedule& sched_, int nitems, int)
+      : p(p_), stages(stages_), bars(bars_), sched(sched_), load_left(nitems), load_chunk(0), load_k(0),
+        load_tile(sched_.tile(p_, 0)), load_slot(0), use_slot(0), use_parity(0) {
+    first_row();
+  }
+  // load_tile's first grid row R0 = (n, i). The stage's rows i - 1 .. i + xa_slots - 2 of image n (row -1 and the
+  // pad row H are zeros, as the pad row H of image n - 1 that R0 - 1 is when i = 0) fit one box if the last is at
+  // most H; otherwise one box a row from R0 - 1 = (n, i - 1), or (n - 1, H) when i = 0 (for n = 0 out of bounds).
+  __device__ __forceinline__ void first_row() {
+    const int r = p.fWq.div(load_tile * BM);
+    load_n = p.fHq.div(r);
+    load_i = r - load_n * p.Hq;
+    load_one = p.xa_tilebox && load_i + p.xa_slots - 2 <= p.H;
+  }
+  __device__ __forceinline__ uint32_t nstages() const { return NST > 0 ? NST : p.nstages; }
+  __device__ __forceinline__ uint32_t stage(uint32_t slot) const { return stages + slot * p.stage_bytes; }
+  // The whole first warp of the group, converged; one elected lane issues.
+  __device__ __forceinline__ void issue() {
+    if (load_left == 0) return;
+    --load_left;
+    const uint32_t stage_addr = stage(load_slot), bar = bars + 8 * load_slot;
+    const uint32_t half2 = stage_addr + p.xa_half_bytes;
+    if (elect_one()) {
+      mbar_arrive_expect_tx(bar, (uint32_t)p.stage_bytes);   // out-of-bounds fill counts as bytes
+      if (load_one) {
+        tma_copy_4d(stage_addr, &p.xtmap, -XA_LEAD, load_chunk * p.CIC, load_i - 1, load_n, bar);
+        tma_copy_4d(half2, &p.xtmap, XA_BOXW - XA_LEAD, load_chunk * p.CIC, load_i - 1, load_n, bar);
+      } else {
+        int n = load_i > 0 ? load_n : load_n - 1, i = load_i > 0 ? load_i - 1 : p.H;
+        for (int s = 0; s < p.xa_slots; ++s) {
+          tma_copy_4d(stage_addr + s * XA_SLOT_BYTES, &p.xmap, -XA_LEAD, i, load_chunk * p.CIC, n, bar);
+          tma_copy_4d(half2 + s * XA_SLOT_BYTES, &p.xmap, XA_BOXW - XA_LEAD, i, load_chunk * p.CIC, n, bar);
+          if (++i == p.Hq) {
+            i = 0;
+            ++n;
+          }
+        }
+      }
+    }
+    __syncwarp();
+    if (++load_chunk == p.nchunk) {
+      load_chunk = 0;
+      load_tile = sched.tile(p, ++load_k);
+      first_row();
+    }
+    if (++load_slot == nstages()) load_slot = 0;
+  }
+  __device__ __forceinline__ uint32_t wait_next() const {
+    mbar_wait(bars + 8 * use_slot, use_parity);
+    return stage(use_slot);
+  }
+  __device__ __forceinline__ void consumed() {
+    if (++use_slot == nstages()) {
+      use_slot = 0;
+      use_parity ^= 1;
+    }
+  }
+};
+
 // ---- pairable epilogue of the SS kernel (S == 2, K even: every GEMM row is a pw pair of two output rows) ----
 // The wgmma fragments put 4 (co, ph) output rows x 8 positions under one warp store, which
 // runs at a third of HBM speed (perf log, v8 runs C/F); one (co, ph) row x 32 consecutive
@@ -1582,7 +1687,8 @@ __host__ __device__ constexpr int ss_max_stages(int mode, int bnt) {
 // TAPS: T as a compile-time constant (unrolled taps), or 0 for any T (F32X3 needs TAPS > 0 and
 // CIC = KB_CI: its x_lo fragments for a whole chunk live in registers). BNT: GEMM columns per CTA.
 // PAIRED: p.pairable, as a template argument so each kernel holds only the epilogue it runs.
-template <int MODE, int TAPS, int BNT, bool PAIRED>
+// XA: exact fp32's A from registers, loaded from stages of NCHW x (XaPipe; TAPS = 2, one k-block per chunk).
+template <int MODE, int TAPS, int BNT, bool PAIRED, bool XA = false>
 __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma_ss_kernel(const __grid_constant__ Params p) {
   using T = typename Traits<MODE>::T;
   constexpr bool SPLIT = MODE == F32X3;
@@ -1594,6 +1700,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   // F32X3 accumulates x_hi [w_hi | w_lo] in one m64 x 2 BNT product; x_lo w_hi goes to the w_hi half
   constexpr int ACC = SPLIT ? BNT : BNT / 2;
   static_assert(!SPLIT || TAPS > 0, "exact fp32 keeps a chunk's x_lo fragments in registers");
+  static_assert(!XA || (SPLIT && TAPS == 2 && BNT == 64), "A from NCHW x: exact fp32, T = 2, 64 columns");
   // Chunks of wgmmas in flight per group. A stage is refilled once its chunk has retired, so a load
   // has nstages - IN_FLIGHT - 1 chunk times to land. Exact fp32 keeps one chunk (its x_lo registers
   // are reused by the next chunk). The others keep two. On kernelbench-v0.1, TF32's 128-column slices
@@ -1657,7 +1764,9 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   constexpr bool SMEM_XPOSE = ss_xpose_bytes(MODE, BNT) > 0;
   const uint32_t xpose_scratch =
       smem_u32(Abase) + (uint32_t)(GROUPS * p.nstages * p.stage_bytes + warp * XPOSE_BYTES);
-  using Pipe = std::conditional_t<SPLIT, SsPipe<Schedule, NST>, SsCursorPipe<NST, sizeof(T) == 2>>;
+  using Pipe = std::conditional_t<XA, XaPipe<NST, Schedule>,
+                                  std::conditional_t<SPLIT, SsPipe<Schedule, NST>, SsCursorPipe<NST, sizeof(T) == 2>>>;
+  constexpr bool LEADER_PIPE = SPLIT && !XA;   // SsPipe: the group's leader thread issues, by item index
   Pipe pipe{p, group_stages, group_bars, sched, nitems, p.CIC / QE};
   // this thread's A-fragment rows (register-A layout: rows lg and lg + 8 of the warp's 16 in
   // the m64 block, i.e. tile rows 32 wig + lg and 16 further with the interleaved row groups)
@@ -1667,9 +1776,11 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   DeferredZeros<T> dz{static_cast<T*>(p.out), 0, 0u};
   const int dz_per_chunk = (BNT / 8 + p.nchunk - 1) / p.nchunk;
 
-  if (SPLIT ? leader : wig == 0)
-    for (int d = 0; d < (int)pipe.nstages() - IN_FLIGHT; ++d) {
-      if constexpr (SPLIT) pipe.issue(0, 0, 0, d);
+  // XA: a stage is free once its chunk's fragments are in registers, not when its wgmmas retire
+  constexpr int STAGE_LAG = XA ? 0 : IN_FLIGHT;
+  if (LEADER_PIPE ? leader : wig == 0)
+    for (int d = 0; d < (int)pipe.nstages() - STAGE_LAG; ++d) {
+      if constexpr (LEADER_PIPE) pipe.issue(0, 0, 0, d);
       else pipe.issue();
     }
   // Tile loop outside, chunk loop inside: the accumulators then never merge, at a loop
@@ -1678,6 +1789,25 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   for (int q0 = 0, k = 0; q0 < nitems; q0 += p.nchunk, ++k) {
     const int m0 = sched.tile(p, k) * BM;
     if (sched.extra) switch_slice(sched.slice(p, k));
+    // XA: byte offset in a stage of this lane's fragment rows (tile rows acc_row(wig, mb, h, lane / 4), the
+    // interleave of the SS descriptors, so that the epilogue is unchanged) for tap (0, b), channel lane % 4;
+    // x column j - b lies in the stage's first half up to column XA_BOXW - XA_LEAD - 1
+    uint32_t xa_row[WG_MB][2][2];
+    if constexpr (XA) {
+      const int r0 = p.fWq.div(m0);
+#pragma unroll
+      for (int mb = 0; mb < WG_MB; ++mb)
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int m = m0 + acc_row(wig, mb, h, lane >> 2), r = p.fWq.div(m), j = m - r * p.Wq;
+          const int row = (r - r0 + 1) * XA_SLOT_BYTES + (lane & 3) * XA_CH_BYTES;
+#pragma unroll
+          for (int b = 0; b < 2; ++b) {
+            const int col = j - b + XA_LEAD;   // x column j - b, counted from the first half's column -XA_LEAD
+            xa_row[mb][h][b] = (uint32_t)(row + (col < XA_BOXW ? col * 4 : p.xa_half_bytes + (col - XA_BOXW) * 4));
+          }
+        }
+    }
     if constexpr (TURNS) {
       if (g == 1 || k > 0) turn_wait(g);   // group 0 opens the first tile
     }
@@ -1690,7 +1820,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
     for (int chunk = 0; chunk < p.nchunk; ++chunk) {
       const int q = q0 + chunk;
       uint32_t stage;
-      if constexpr (SPLIT) {
+      if constexpr (LEADER_PIPE) {
         pipe.wait(q);
         stage = pipe.stages + pipe.slot(q) * p.stage_bytes;
       } else {
@@ -1702,7 +1832,42 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
       };
       const uint64_t b_chunk = wgmma_desc(b_smem + (uint32_t)(chunk * blocks * T_ * T_) * KBB);
       auto b_desc = [&](int cb, int a, int b) { return b_chunk + (uint64_t)(((cb * T_ + a) * T_ + b) * (KBB >> 4)); };
-      if constexpr (SPLIT) {
+      if constexpr (XA) {
+        // Exact fp32: the chunk's words as loaded (the tensor cores take their TF32 part, x_hi) and their residuals
+        // x_lo, both products in the SS path's order (x_lo w_hi, then x_hi [w_hi | w_lo]), so the sums are the
+        // same. Both read registers, so the chunk's loads wait for the chunk before it to retire; the other group
+        // keeps the tensor cores busy meanwhile.
+        uint32_t xw[TAPS * TAPS][WG_MB][4], alo[TAPS * TAPS][WG_MB][4];
+        wgmma_wait<0>();
+#pragma unroll
+        for (int t = 0; t < TAPS * TAPS; ++t)
+#pragma unroll
+          for (int mb = 0; mb < WG_MB; ++mb) {
+            constexpr int HI = KB_CI / 2 * XA_CH_BYTES;   // the fragment's upper k columns
+            const uint32_t r0 = stage + xa_row[mb][0][t % TAPS] - (t / TAPS) * XA_SLOT_BYTES;
+            const uint32_t r1 = stage + xa_row[mb][1][t % TAPS] - (t / TAPS) * XA_SLOT_BYTES;
+            xw[t][mb][0] = lds32(r0);
+            xw[t][mb][1] = lds32(r1);
+            xw[t][mb][2] = lds32(r0 + HI);
+            xw[t][mb][3] = lds32(r1 + HI);
+#pragma unroll
+            for (int e = 0; e < 4; ++e) alo[t][mb][e] = tf32_residual(xw[t][mb][e]);
+          }
+        wgmma_fence();
+#pragma unroll
+        for (int t = 0; t < TAPS * TAPS; ++t)
+#pragma unroll
+          for (int mb = 0; mb < WG_MB; ++mb)
+            wgmma_rs<MMA_MODE, BNT>(*reinterpret_cast<float(*)[BNT / 2]>(&acc[mb][0]), alo[t][mb],
+                                    b_desc(0, t / TAPS, t % TAPS), 1);
+        wgmma_commit();
+#pragma unroll
+        for (int t = 0; t < TAPS * TAPS; ++t)
+#pragma unroll
+          for (int mb = 0; mb < WG_MB; ++mb)
+            wgmma_rs<MMA_MODE, 2 * BNT>(acc[mb], xw[t][mb], b_desc(0, t / TAPS, t % TAPS), 1);
+        wgmma_commit();
+      } else if constexpr (SPLIT) {
         // x_lo of the whole chunk (one k-block of channels: the host sets CIC = KB_CI here)
         // for every tap and m64 block: 4 LDS each
         uint32_t alo[TAPS * TAPS][WG_MB][4];
@@ -1772,11 +1937,11 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
       if constexpr (DEFER) {
         dz.store(p, epi, min(chunk * dz_per_chunk, BNT / 8), min((chunk + 1) * dz_per_chunk, BNT / 8));
       }
-      wgmma_wait<IN_FLIGHT>();
-      // Every warp of the group is past the wait: item q - IN_FLIGHT's wgmmas are done, so
-      // its stage takes item q + nstages - IN_FLIGHT.
+      if constexpr (!XA) wgmma_wait<IN_FLIGHT>();
+      // Every warp of the group is past the wait: item q - IN_FLIGHT's wgmmas are done (XA: item q's fragments
+      // are in registers), so its stage takes item q + nstages - STAGE_LAG.
       group_bar(bar_id);
-      if constexpr (SPLIT) {
+      if constexpr (LEADER_PIPE) {
         if (leader) pipe.issue(q, k, chunk, pipe.nstages() - IN_FLIGHT);
       } else {
         pipe.consumed();
@@ -1860,7 +2025,7 @@ static int stage_rows(int rows, int esz) { return use_tma_refill(esz) ? round_up
 // `slabs` slabs; the box is one stage (64, npos / 16, quads). The encoded map is kept for the next call with
 // the same workspace address and geometry (the caching allocator returns the same block), so the driver
 // call is not on every call's host path.
-static bool encode_xg_map(Params& p, int slabs, int quads) {
+static PFN_cuTensorMapEncodeTiled_v12000 tensor_map_encoder() {
   static const PFN_cuTensorMapEncodeTiled_v12000 encode = [] {
     void* fn = nullptr;
     cudaDriverEntryPointQueryResult q;
@@ -1869,6 +2034,11 @@ static bool encode_xg_map(Params& p, int slabs, int quads) {
       fn = nullptr;
     return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(fn);
   }();
+  return encode;
+}
+
+static bool encode_xg_map(Params& p, int slabs, int quads) {
+  const PFN_cuTensorMapEncodeTiled_v12000 encode = tensor_map_encoder();
   if (!encode || p.npos % 16 != 0 || p.xg_rows % 16 != 0 || p.npos / 16 > 256 || quads > 256) return false;
   static std::mutex mu;
   static std::tuple<const void*, int, int, int, int> key;
@@ -1888,6 +2058,50 @@ static bool encode_xg_map(Params& p, int slabs, int quads) {
     if (!valid) return false;
   }
   p.xgmap = map;
+  return true;
+}
+
+// fp32 x itself as TMA tensors for the XA kernels, kept for the next call with the same x address, shape and
+// stage height: xmap (W, H, Cin, Nb), box (XA_BOXW, 1, kb_ci, 1), one grid row's half of a chunk's k-block of
+// channels; xtmap the same x with its H and Cin dimensions swapped (W, Cin, H, Nb), box (XA_BOXW, kb_ci,
+// xa_slots, 1), so that one box fills a whole stage in the same [row][channel][column] order. Without xtmap (if
+// the driver refuses it) every stage takes a box per row.
+static bool encode_x_maps(Params& p, int kb_ci) {
+  const PFN_cuTensorMapEncodeTiled_v12000 encode = tensor_map_encoder();
+  if (!encode) return false;
+  static std::mutex mu;
+  static std::tuple<const void*, int, int, int, int, int> key;
+  static CUtensorMap row_map, tile_map;
+  static bool valid = false, tile_valid = false;
+  std::lock_guard<std::mutex> lock(mu);
+  const auto want = std::make_tuple(p.x, p.Nb, p.Cin, p.H, p.W, p.xa_slots);
+  if (!valid || key != want) {
+    constexpr CUtensorMapDataType dtype = CU_TENSOR_MAP_DATA_TYPE_FLOAT32;
+    const cuuint64_t row = (cuuint64_t)p.W * 4, plane = row * p.H, image = plane * p.Cin;
+    const cuuint32_t elem_strides[4] = {1, 1, 1, 1};
+    key = want;
+    {
+      const cuuint64_t dims[4] = {(cuuint64_t)p.W, (cuuint64_t)p.H, (cuuint64_t)p.Cin, (cuuint64_t)p.Nb};
+      const cuuint64_t strides[3] = {row, plane, image};
+      const cuuint32_t box[4] = {XA_BOXW, 1, (cuuint32_t)kb_ci, 1};
+      valid = encode(&row_map, dtype, 4, const_cast<void*>(p.x), dims, strides, box, elem_strides,
+                     CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE, CU_TENSOR_MAP_L2_PROMOTION_L2_128B,
+                     CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+    }
+    tile_valid = false;
+    if (p.H >= p.xa_slots) {   // the box's rows no more than x's
+      const cuuint64_t dims[4] = {(cuuint64_t)p.W, (cuuint64_t)p.Cin, (cuuint64_t)p.H, (cuuint64_t)p.Nb};
+      const cuuint64_t strides[3] = {plane, row, image};
+      const cuuint32_t box[4] = {XA_BOXW, (cuuint32_t)kb_ci, (cuuint32_t)p.xa_slots, 1};
+      tile_valid = encode(&tile_map, dtype, 4, const_cast<void*>(p.x), dims, strides, box, elem_strides,
+                          CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
+                          CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+    }
+    if (!valid) return false;
+  }
+  p.xmap = row_map;
+  p.xtmap = tile_map;
+  p.xa_tilebox = tile_valid ? 1 : 0;
   return true;
 }
 
@@ -1958,6 +2172,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   p.T = (K + S - 1) / S; p.Ho = Ho; p.Wo = Wo; p.Hq = (Ho + S - 1) / S; p.Wq = (Wo + S - 1) / S;
   p.add = add; p.mul = mul;
   p.pairable = (S == 2 && K % 2 == 0) ? 1 : 0;   // Ho and Wo even: outputs in (pw 0, pw 1) pairs
+  p.xa = 0; p.xa_slots = 0; p.xa_tilebox = 0;
 
   // ---- choose the fast-path geometry; fall back to the direct kernel if it does not fit ----
   const int dev = x.get_device();
@@ -2074,15 +2289,37 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   p.fWq = FastDiv(p.Wq); p.fHq = FastDiv(p.Hq); p.fR = FastDiv(p.R);
   p.fnvec = FastDiv(W * esz / (p.ldmode == 0 ? 16 : (p.ldmode == 1 ? 4 : esz)));
 
-  // ---- one workspace: the repacked weights (tiny), then on the SS path the channels-last x ----
+  // Exact fp32's paired 64-column kernels read A from NCHW x (XA, no channels-last copy) where x's rows suit TMA
+  // (16-byte pitch and address), every box fits in x (W >= XA_BOXW, Cin >= KB_CI), two halves span a row's
+  // columns -1 .. W from column -XA_LEAD (W + 1 + XA_LEAD <= 2 XA_BOXW) and its stages fit.
+  if (MODE == F32X3 && use_ss && p.T == 2 && p.bn == 64 && p.pairable && W % 4 == 0 && W >= XA_BOXW &&
+      W + 1 + XA_LEAD <= 2 * XA_BOXW && Cin >= KB_CI && xaddr % 16 == 0) {
+    const int slots = (BM + p.Wq - 2) / p.Wq + 2;   // grid rows a tile spans, and the one before it (tap a = 1)
+    const int stage = 2 * slots * XA_SLOT_BYTES;
+    const int cinp = round_up(Cin, KB_CI), nkb = cinp / KB_CI * 4;
+    const int budget = std::min(max_smem, (int)(prop->sharedMemPerMultiprocessor - prop->reservedSharedMemPerBlock));
+    const int parts = 2;   // w_hi and w_lo resident
+    const int64_t fixed = (int64_t)parts * nkb * p.bn * 32 + p.bn * (int64_t)sizeof(ColInfo) + MBAR_BYTES;
+    const int64_t nst = std::min<int64_t>(ss_max_stages(MODE, p.bn), (budget - fixed) / ((int64_t)GROUPS * stage));
+    p.xa_slots = slots;
+    p.xa_half_bytes = slots * XA_SLOT_BYTES;
+    if (nst >= SS_MIN_STAGES && slots <= 256 && encode_x_maps(p, KB_CI)) {
+      p.xa = 1;
+      p.CIC = KB_CI; p.nchunk = cinp / KB_CI; p.nkb = nkb; p.nkbc = 4; p.bblocks = parts * nkb;
+      p.nstages = (int)nst; p.fnstages = FastDiv(p.nstages); p.stage_bytes = stage;
+      smem_total = (int)(fixed + GROUPS * nst * stage);
+    }
+  }
+
+  // ---- one workspace: the repacked weights (tiny), then on the SS path (not XA) the channels-last x ----
   const int total_lanes = p.nsl * p.bblocks * p.bn * 2;   // uint4 of packed B
-  const int quads = use_ss ? p.CIC / (16 / esz) * p.nchunk : 0;
+  const int quads = use_ss && !p.xa ? p.CIC / (16 / esz) * p.nchunk : 0;
   // the last tile's stage reads rows up to (ntiles - 1) * BM + npos; TMA refills read whole box rows
-  p.xg_rows = !use_ss ? 0 : use_tma_refill(esz) ? round_up(p.Mtot + p.npos, 16) : p.Mtot + p.npos;
+  p.xg_rows = !use_ss || p.xa ? 0 : use_tma_refill(esz) ? round_up(p.Mtot + p.npos, 16) : p.Mtot + p.npos;
   uint4* bpack = workspace(x, ((int64_t)total_lanes + (int64_t)quads * p.xg_rows) * 16, stream);
   p.bpack = bpack;
   p.xg = bpack + total_lanes;
-  p.tma = use_ss && use_tma_refill(esz) && encode_xg_map(p, quads, p.CIC / (16 / esz)) ? 1 : 0;
+  p.tma = use_ss && !p.xa && use_tma_refill(esz) && encode_xg_map(p, quads, p.CIC / (16 / esz)) ? 1 : 0;
   if (use_ss) {
     const int row_blocks = (p.xg_rows + PREP_THREADS - 1) / PREP_THREADS, pre_blocks = row_blocks * quads;
     prefer_max_smem_carveout(reinterpret_cast<const void*>(prep_wgmma_kernel<MODE>), dev);
@@ -2093,7 +2330,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     p.out = out.data_ptr();
     SsKernel kernel;
     if constexpr (MODE == F32X3) {
-      kernel = ss_kernel<MODE, 2, 64>(p.pairable);   // T == 2 only
+      kernel = p.xa ? ct93_wgmma_ss_kernel<MODE, 2, 64, true, true> : ss_kernel<MODE, 2, 64>(p.pairable);   // T == 2
     } else if (p.T == 2) {
       kernel = p.bn == 64 ? ss_kernel<MODE, 2, 64>(p.pairable) : ss_kernel<MODE, 2, BN>(p.pairable);
     } else {
@@ -2156,7 +2393,8 @@ torch::Tensor ct93_forward(torch::Tensor x, torch::Tensor w, c10::optional<torch
 
 def _wgmma_source():
     """wgmma wrappers for m64 x N (N = 64, 128): A by descriptor (wgmma_ss), or from registers
-    (wgmma_rs, TF32 only: exact fp32's x_lo), B by descriptor, N / 2 accumulator operands per thread."""
+    (wgmma_rs: exact fp32's x_lo, the XA kernels' fragments), B by descriptor, N / 2 accumulator operands per
+    thread."""
     variants = {"TF32": ("k8", "tf32"), "BF16": ("k16", "bf16"), "F16": ("k16", "f16")}
     decls = ("template <int MODE, int N> __device__ __forceinline__ void wgmma_rs(float (&d)[N / 2], "
              "const uint32_t (&a)[4], uint64_t desc, int scale_d);\n"
@@ -2167,14 +2405,16 @@ def _wgmma_source():
         nacc = n // 2
         regs = ", ".join(f"%{i}" for i in range(nacc))
         outs = ", ".join(f'"+f"(d[{i}])' for i in range(nacc))
-        body.append(
-            f"template <> __device__ __forceinline__ void wgmma_rs<TF32, {n}>(float (&d)[{nacc}], "
-            "const uint32_t (&a)[4], uint64_t desc, int scale_d) {\n"
-            f'  asm volatile("{{\\n.reg .pred p;\\nsetp.ne.b32 p, %{nacc + 4}, 0;\\n"\n'
-            f'               "wgmma.mma_async.sync.aligned.m64n{n}k8.f32.tf32.tf32 {{{regs}}}, '
-            f'{{%{nacc}, %{nacc + 1}, %{nacc + 2}, %{nacc + 3}}}, %{nacc + 5}, p, 1, 1;\\n}}\\n"\n'
-            f"               : {outs}\n"
-            '               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(scale_d), "l"(desc));\n}\n')
+        for mode, (k, ty) in variants.items():
+            trans = "" if mode == "TF32" else ", 0"   # the 16-bit register-A form takes B's transpose flag
+            body.append(
+                f"template <> __device__ __forceinline__ void wgmma_rs<{mode}, {n}>(float (&d)[{nacc}], "
+                "const uint32_t (&a)[4], uint64_t desc, int scale_d) {\n"
+                f'  asm volatile("{{\\n.reg .pred p;\\nsetp.ne.b32 p, %{nacc + 4}, 0;\\n"\n'
+                f'               "wgmma.mma_async.sync.aligned.m64n{n}{k}.f32.{ty}.{ty} {{{regs}}}, '
+                f'{{%{nacc}, %{nacc + 1}, %{nacc + 2}, %{nacc + 3}}}, %{nacc + 5}, p, 1, 1{trans};\\n}}\\n"\n'
+                f"               : {outs}\n"
+                '               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(scale_d), "l"(desc));\n}\n')
         for mode, (k, ty) in variants.items():
             trans = "" if mode == "TF32" else ", 0, 0"   # the 16-bit forms take A and B transpose flags
             body.append(
@@ -2198,7 +2438,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v99",
+            name="ct93_fused_implicit_gemm_v101",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
