@@ -1331,9 +1331,9 @@ struct SsCursorPipe {
 // TF32 wgmma reads A from shared memory only K-major, which is why the other paths copy x channels-last in a
 // pre-pass. Exact fp32 loads every A word into registers anyway (its residual x_lo), so here both its products
 // take A from registers, loaded from M-major stages that TMA fills from x as it lies, and the copy is gone
-// (kernelbench-v0.1, H100: -69 us on torch.rand, -131 on randn). TF32 and bf16 read this way lost (+87 us and,
-// on randn, +198 against v99: perf log v101): their SS wgmmas read A from shared memory at no issue cost, and
-// the fragment loads cost more than the copy. GEMM row m = (R, j), R = n Hq + i the flattened grid row;
+// (kernelbench-v0.1, H100, against the copy: -47 us on torch.rand, -133 on randn). TF32 and bf16 read this way
+// lost (+87 us and, on randn, +198: perf log v101): their SS wgmmas read A from shared memory at no issue cost,
+// and the fragment loads cost more than the copy. GEMM row m = (R, j), R = n Hq + i the flattened grid row;
 // tap (a, b) reads x row i - a, column j - b. Rows i = H (one per image, Hq = H + 1) and columns -1 and W are
 // zero: TMA's out-of-bounds fill. A stage holds the grid rows R0 - 1 .. R0 + xa_slots - 2 of the tile's first row
 // R0, a k-block of 8 channels each, in two halves of XA_BOXW columns: x columns from -XA_LEAD and from
