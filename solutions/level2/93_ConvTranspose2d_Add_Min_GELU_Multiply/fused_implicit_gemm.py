@@ -1256,6 +1256,28 @@ struct SsPipe {
   __device__ __forceinline__ void wait(int q) const { mbar_wait(bars + 8 * slot(q), lap(q) & 1); }
 };
 
+// The stage ring both cursor pipes share: NST (or p.nstages) stages of p.stage_bytes with one full mbarrier each,
+// and the consumer's cursor (the next stage to consume and its phase parity).
+template <int NST>
+struct StageRing {
+  const Params& p;
+  const uint32_t stages, bars;
+  uint32_t use_slot = 0, use_parity = 0;
+  __device__ __forceinline__ uint32_t nstages() const { return NST > 0 ? NST : p.nstages; }
+  __device__ __forceinline__ uint32_t stage(uint32_t slot) const { return stages + slot * p.stage_bytes; }
+  // Waits for the next stage to consume and returns its address.
+  __device__ __forceinline__ uint32_t wait_next() const {
+    mbar_wait(bars + 8 * use_slot, use_parity);
+    return stage(use_slot);
+  }
+  __device__ __forceinline__ void consumed() {
+    if (++use_slot == nstages()) {
+      use_slot = 0;
+      use_parity ^= 1;
+    }
+  }
+};
+
 // The A pipeline of one group of the other modes' kernels (round-robin tiles), as two cursors carried from item
 // to item: the next load (stage slot, chunk, tile, source) and the next stage to consume (slot, parity). Each step
 // is an add and a wrap instead of a rebuild from the item index. A TF32 group alone walks the path from a chunk's
@@ -1267,24 +1289,20 @@ struct SsPipe {
 // are (CIC is one or two k-blocks, QE channels a quad: 2 or 4 slabs; perf log v59). TMA: the kernel's type may
 // take one TMA tensor copy per item (16-bit types only, so the 32-bit kernels keep their code unchanged).
 template <int NST, bool TMA>
-struct SsCursorPipe {
-  const Params& p;
-  const uint32_t stages, bars;
+struct SsCursorPipe : StageRing<NST> {
+  using Ring = StageRing<NST>;
+  using Ring::p, Ring::bars, Ring::nstages, Ring::stage;
   const int step;    // tiles between the group's consecutive tiles
   const int quads;   // quad slabs per chunk: 2 or 4
   // next item to load (the issuing warp's)
   int load_left, load_chunk, load_tile;
   uint32_t load_slot;
   const uint4* load_src;
-  // next item to consume
-  uint32_t use_slot, use_parity;
   template <typename Schedule>
   __device__ SsCursorPipe(const Params& p_, uint32_t stages_, uint32_t bars_, const Schedule& sched, int nitems,
                           int quads_)
-      : p(p_), stages(stages_), bars(bars_), step(sched.step), quads(quads_), load_left(nitems), load_chunk(0),
-        load_tile(sched.first), load_slot(0), load_src(p_.xg + (int64_t)sched.first * BM), use_slot(0), use_parity(0) {}
-  __device__ __forceinline__ uint32_t nstages() const { return NST > 0 ? NST : p.nstages; }
-  __device__ __forceinline__ uint32_t stage(uint32_t slot) const { return stages + slot * p.stage_bytes; }
+      : Ring{p_, stages_, bars_}, step(sched.step), quads(quads_), load_left(nitems), load_chunk(0),
+        load_tile(sched.first), load_slot(0), load_src(p_.xg + (int64_t)sched.first * BM) {}
   __device__ __forceinline__ void issue() {
     if (load_left == 0) return;
     --load_left;
@@ -1314,17 +1332,6 @@ struct SsCursorPipe {
     }
     if (++load_slot == nstages()) load_slot = 0;
   }
-  // Waits for the next stage to consume and returns its address.
-  __device__ __forceinline__ uint32_t wait_next() const {
-    mbar_wait(bars + 8 * use_slot, use_parity);
-    return stage(use_slot);
-  }
-  __device__ __forceinline__ void consumed() {
-    if (++use_slot == nstages()) {
-      use_slot = 0;
-      use_parity ^= 1;
-    }
-  }
 };
 
 // ---- Exact fp32's A straight from NCHW x (T = 2, pairable 64-column slices) ----
@@ -1348,19 +1355,18 @@ constexpr int XA_LEAD = 4;    // columns before column 0: 16 bytes
 constexpr int XA_CH_BYTES = XA_BOXW * 4;        // one channel's columns in a half
 constexpr int XA_SLOT_BYTES = 8 * XA_CH_BYTES;  // one grid row's half: a k-block of 8 channels
 template <int NST, typename Schedule>
-struct XaPipe {
-  const Params& p;
-  const uint32_t stages, bars;
+struct XaPipe : StageRing<NST> {
+  using Ring = StageRing<NST>;
+  using Ring::p, Ring::bars, Ring::nstages, Ring::stage;
   const Schedule& sched;
   // next item to load (the issuing warp's): its stage slot, chunk, the group's tile k and its tile, the image / row
   // of its first grid row and whether the stage's rows lie in one image (one box a half then)
   int load_left, load_chunk, load_k, load_tile, load_n, load_i;
   bool load_one;
   uint32_t load_slot;
-  uint32_t use_slot, use_parity;   // next item to consume
   __device__ XaPipe(const Params& p_, uint32_t stages_, uint32_t bars_, const Schedule& sched_, int nitems, int)
-      : p(p_), stages(stages_), bars(bars_), sched(sched_), load_left(nitems), load_chunk(0), load_k(0),
-        load_tile(sched_.tile(p_, 0)), load_slot(0), use_slot(0), use_parity(0) {
+      : Ring{p_, stages_, bars_}, sched(sched_), load_left(nitems), load_chunk(0), load_k(0),
+        load_tile(sched_.tile(p_, 0)), load_slot(0) {
     first_row();
   }
   // load_tile's first grid row R0 = (n, i). The stage's rows i - 1 .. i + xa_slots - 2 of image n (row -1 and the
@@ -1372,8 +1378,6 @@ struct XaPipe {
     load_i = r - load_n * p.Hq;
     load_one = p.xa_tilebox && load_i + p.xa_slots - 2 <= p.H;
   }
-  __device__ __forceinline__ uint32_t nstages() const { return NST > 0 ? NST : p.nstages; }
-  __device__ __forceinline__ uint32_t stage(uint32_t slot) const { return stages + slot * p.stage_bytes; }
   // The whole first warp of the group, converged; one elected lane issues.
   __device__ __forceinline__ void issue() {
     if (load_left == 0) return;
@@ -1404,16 +1408,6 @@ struct XaPipe {
       first_row();
     }
     if (++load_slot == nstages()) load_slot = 0;
-  }
-  __device__ __forceinline__ uint32_t wait_next() const {
-    mbar_wait(bars + 8 * use_slot, use_parity);
-    return stage(use_slot);
-  }
-  __device__ __forceinline__ void consumed() {
-    if (++use_slot == nstages()) {
-      use_slot = 0;
-      use_parity ^= 1;
-    }
   }
 };
 
@@ -1832,58 +1826,39 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
       };
       const uint64_t b_chunk = wgmma_desc(b_smem + (uint32_t)(chunk * blocks * T_ * T_) * KBB);
       auto b_desc = [&](int cb, int a, int b) { return b_chunk + (uint64_t)(((cb * T_ + a) * T_ + b) * (KBB >> 4)); };
-      if constexpr (XA) {
-        // Exact fp32: the chunk's words as loaded (the tensor cores take their TF32 part, x_hi) and their residuals
-        // x_lo, both products in the SS path's order (x_lo w_hi, then x_hi [w_hi | w_lo]), so the sums are the
-        // same. Both read registers, so the chunk's loads wait for the chunk before it to retire; the other group
-        // keeps the tensor cores busy meanwhile.
-        uint32_t xw[TAPS * TAPS][WG_MB][4], alo[TAPS * TAPS][WG_MB][4];
-        wgmma_wait<0>();
-#pragma unroll
-        for (int t = 0; t < TAPS * TAPS; ++t)
-#pragma unroll
-          for (int mb = 0; mb < WG_MB; ++mb) {
-            constexpr int HI = KB_CI / 2 * XA_CH_BYTES;   // the fragment's upper k columns
-            const uint32_t r0 = stage + xa_row[mb][0][t % TAPS] - (t / TAPS) * XA_SLOT_BYTES;
-            const uint32_t r1 = stage + xa_row[mb][1][t % TAPS] - (t / TAPS) * XA_SLOT_BYTES;
-            xw[t][mb][0] = lds32(r0);
-            xw[t][mb][1] = lds32(r1);
-            xw[t][mb][2] = lds32(r0 + HI);
-            xw[t][mb][3] = lds32(r1 + HI);
-#pragma unroll
-            for (int e = 0; e < 4; ++e) alo[t][mb][e] = tf32_residual(xw[t][mb][e]);
-          }
-        wgmma_fence();
-#pragma unroll
-        for (int t = 0; t < TAPS * TAPS; ++t)
-#pragma unroll
-          for (int mb = 0; mb < WG_MB; ++mb)
-            wgmma_rs<MMA_MODE, BNT>(*reinterpret_cast<float(*)[BNT / 2]>(&acc[mb][0]), alo[t][mb],
-                                    b_desc(0, t / TAPS, t % TAPS), 1);
-        wgmma_commit();
-#pragma unroll
-        for (int t = 0; t < TAPS * TAPS; ++t)
-#pragma unroll
-          for (int mb = 0; mb < WG_MB; ++mb)
-            wgmma_rs<MMA_MODE, 2 * BNT>(acc[mb], xw[t][mb], b_desc(0, t / TAPS, t % TAPS), 1);
-        wgmma_commit();
-      } else if constexpr (SPLIT) {
-        // x_lo of the whole chunk (one k-block of channels: the host sets CIC = KB_CI here)
-        // for every tap and m64 block: 4 LDS each
+      if constexpr (SPLIT) {
+        // Exact fp32, one k-block of channels a chunk (the host sets CIC = KB_CI): x_lo, the residual of every A
+        // word of the chunk (4 LDS a tap and m64 block), times w_hi; then x_hi [w_hi | w_lo]. x_lo w_hi is
+        // committed alone, so the wait that frees its registers does not wait for the second product.
+        // XA: the words come from NCHW x's stages and both products read registers (the tensor cores take x_hi,
+        // the TF32 part, from the words as loaded), in the same order, so the sums are the same. The chunk's loads
+        // then wait for the chunk before it to retire; the other group keeps the tensor cores busy meanwhile.
         uint32_t alo[TAPS * TAPS][WG_MB][4];
+        [[maybe_unused]] uint32_t xw[XA ? TAPS * TAPS : 1][WG_MB][4];
+        if constexpr (XA) wgmma_wait<0>();
 #pragma unroll
         for (int t = 0; t < TAPS * TAPS; ++t)
 #pragma unroll
           for (int mb = 0; mb < WG_MB; ++mb) {
-            const uint32_t r = a_row0(0, t / TAPS, t % TAPS) + a_block_offset(mb) + frag_off;
-            alo[t][mb][0] = tf32_residual(lds32(r));
-            alo[t][mb][1] = tf32_residual(lds32(r + A_GROUP_STRIDE));
-            alo[t][mb][2] = tf32_residual(lds32(r + slab));
-            alo[t][mb][3] = tf32_residual(lds32(r + slab + A_GROUP_STRIDE));
+            if constexpr (XA) {
+              constexpr int HI = KB_CI / 2 * XA_CH_BYTES;   // the fragment's upper k columns
+              const uint32_t r0 = stage + xa_row[mb][0][t % TAPS] - (t / TAPS) * XA_SLOT_BYTES;
+              const uint32_t r1 = stage + xa_row[mb][1][t % TAPS] - (t / TAPS) * XA_SLOT_BYTES;
+              xw[t][mb][0] = lds32(r0);
+              xw[t][mb][1] = lds32(r1);
+              xw[t][mb][2] = lds32(r0 + HI);
+              xw[t][mb][3] = lds32(r1 + HI);
+#pragma unroll
+              for (int e = 0; e < 4; ++e) alo[t][mb][e] = tf32_residual(xw[t][mb][e]);
+            } else {
+              const uint32_t r = a_row0(0, t / TAPS, t % TAPS) + a_block_offset(mb) + frag_off;
+              alo[t][mb][0] = tf32_residual(lds32(r));
+              alo[t][mb][1] = tf32_residual(lds32(r + A_GROUP_STRIDE));
+              alo[t][mb][2] = tf32_residual(lds32(r + slab));
+              alo[t][mb][3] = tf32_residual(lds32(r + slab + A_GROUP_STRIDE));
+            }
           }
         wgmma_fence();
-        // x_lo w_hi first and committed alone: the wait below then frees the registers
-        // while the chunk's SS product is still on the tensor cores.
 #pragma unroll
         for (int t = 0; t < TAPS * TAPS; ++t)
 #pragma unroll
@@ -1895,8 +1870,12 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
         for (int t = 0; t < TAPS * TAPS; ++t)
 #pragma unroll
           for (int mb = 0; mb < WG_MB; ++mb) {
-            wgmma_ss<MMA_MODE, 2 * BNT>(acc[mb], wgmma_desc_a(a_row0(0, t / TAPS, t % TAPS) + a_block_offset(mb), slab),
-                                        b_desc(0, t / TAPS, t % TAPS), 1);   // x_hi w_hi | x_hi w_lo
+            if constexpr (XA)
+              wgmma_rs<MMA_MODE, 2 * BNT>(acc[mb], xw[t][mb], b_desc(0, t / TAPS, t % TAPS), 1);
+            else
+              wgmma_ss<MMA_MODE, 2 * BNT>(acc[mb],
+                                          wgmma_desc_a(a_row0(0, t / TAPS, t % TAPS) + a_block_offset(mb), slab),
+                                          b_desc(0, t / TAPS, t % TAPS), 1);   // x_hi w_hi | x_hi w_lo
           }
         wgmma_commit();
       } else {
