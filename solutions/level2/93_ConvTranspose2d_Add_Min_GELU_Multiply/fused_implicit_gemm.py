@@ -1524,11 +1524,14 @@ __device__ __forceinline__ void store_block(T* chan, int plane, int row, bool va
 // but their place. Stored in the epilogue, a tile's 64 KB come as one burst that the memory system holds back, and
 // the group's warps wait on it with no tensor work of their own in flight (H100, kernelbench-v0.1 torch.rand: TF32
 // 39-43 us faster deferred; randn, with almost no all-zero blocks, 52 us slower: perf log v99).
+// A warp defers only after a tile in which at least half its blocks were all-zero: on randn inputs, where about a
+// fifth are, it stores them in the epilogue as before v99.
 template <typename T>
 struct DeferredZeros {
   T* chan;        // block 0's first store (position order)
   int cleft;      // channels of the slice left from block 0
   uint32_t mask;  // bit t: block t not stored yet (bit 31: this lane's position is valid)
+  bool defer = true;   // this tile's all-zero blocks are left for the next tile
   __device__ __forceinline__ void store(const Params& p, const Epilogue& epi, int first, int end) {
     const float z = epi.zero_mul(0.f);
     const float2 zeros[4] = {{z, z}, {z, z}, {z, z}, {z, z}};
@@ -1595,7 +1598,8 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
   // 16-bit outputs take every block's vote before the first store: bf16 measured 11 us faster that way
   // on kernelbench-v0.1, TF32 4.5 us slower, so the 32-bit kernels vote block by block (perf log v64).
   constexpr bool VOTES_FIRST = sizeof(T) == 2;
-  if constexpr (DEFER) *dz = DeferredZeros<T>{zchan, cleft, zvalid ? 0x80000000u : 0u};
+  if constexpr (DEFER) *dz = DeferredZeros<T>{zchan, cleft, zvalid ? 0x80000000u : 0u, dz->defer};
+  [[maybe_unused]] int zero_count = 0;   // DEFER: this tile's all-zero blocks, for the next tile's choice
   [[maybe_unused]] const SmemTranspose xpose(scratch, lane);
   uint32_t zero_blocks = 0;   // VOTES_FIRST: bit t set when block t clamps to +0
   if constexpr (VOTES_FIRST) {
@@ -1627,8 +1631,14 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
       top = max(top, max(__float_as_uint(v[q].x), __float_as_uint(v[q].y)));
     }
     if (!VOTES_FIRST && !__any_sync(0xffffffffu, top > 0x7f800000u)) {
-      if constexpr (DEFER) dz->mask |= 1u << t;
-      else store_block<T, STORED_AS_IS, ZERO_ORDER>(zchan, plane, p.Wo, zvalid, cleft - 2 * t, zeros, epi);
+      if constexpr (DEFER) {
+        ++zero_count;
+        if (dz->defer) {
+          dz->mask |= 1u << t;
+          continue;
+        }
+      }
+      store_block<T, STORED_AS_IS, ZERO_ORDER>(zchan, plane, p.Wo, zvalid, cleft - 2 * t, zeros, epi);
       continue;
     }
 #pragma unroll
@@ -1653,6 +1663,7 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
     __syncwarp();
     fixup_nans<T>(p, m0 + 32 * wig, 32, nslice * BNT, BNT, lane, epi);
   }
+  if constexpr (DEFER) dz->defer = 2 * zero_count >= BNT / 8;
 }
 
 // x_lo of an fp32 value for the register-A wgmma: x minus the TF32 part the tensor core
@@ -2417,7 +2428,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v101",
+            name="ct93_fused_implicit_gemm_v103",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
