@@ -1523,9 +1523,9 @@ __device__ __forceinline__ void store_block(T* chan, int plane, int row, bool va
 // after each chunk's wgmma issue, while the tensor cores run. Their value is one constant, so they hold no registers
 // but their place. Stored in the epilogue, a tile's 64 KB come as one burst that the memory system holds back, and
 // the group's warps wait on it with no tensor work of their own in flight (H100, kernelbench-v0.1 torch.rand: TF32
-// 39-43 us faster deferred; randn, with almost no all-zero blocks, 52 us slower: perf log v99).
-// A warp defers only after a tile in which at least half its blocks were all-zero: on randn inputs, where about a
-// fifth are, it stores them in the epilogue as before v99.
+// 39-43 us faster deferred: perf log v99). A warp defers only after a tile in which at least half its blocks were
+// all-zero. On randn inputs, where about a fifth are, deferring cost TF32 52 us; storing them in the epilogue as
+// before v99 takes 19 us of that back (perf log v103).
 template <typename T>
 struct DeferredZeros {
   T* chan;        // block 0's first store (position order)
