@@ -160,6 +160,11 @@ struct Params {
   const uint4* xg;      // SS path: channels-last copy of x, [quads][xg_rows][16 bytes]
   int halo, npos, xg_rows;   // SS path: A rows before m0 (taps), rows per stage slab, rows per xg quad
   int bn, bblocks;      // GEMM columns per CTA; packed B k-blocks per slice (2 * nkb: hi and lo parts, exact SS)
+  // TF32's 128-column kernel: all-zero and total (warp, block) counts of the calls on this stream, three slots
+  // [zeros, blocks]; call turn_gen adds to slot turn_gen % 3 (zeroed by its pre-pass) and takes its turns from the
+  // slot of the call before (TurnChoice). nullptr: always turns.
+  int* turn_stats;
+  unsigned turn_gen;
   float add, mul;
   FastDiv fWq, fHq, fR, fnvec;
   int reg_tiles, left, nextra;   // exact SS path: tiles per slice of the regular CTAs, the rest per slice, extra CTAs
@@ -1153,6 +1158,7 @@ __global__ void __launch_bounds__(PREP_THREADS) prep_wgmma_kernel(const __grid_c
   // for this grid's completion (wait_for_prep) before they read anything it writes.
   asm volatile("griddepcontrol.launch_dependents;");
   const int b = blockIdx.x;
+  if (p.turn_stats && b == 0 && threadIdx.x < 2) p.turn_stats[2 * (p.turn_gen % 3) + threadIdx.x] = 0;
   if (b < pre_blocks) {
     grid_channels_last_row<MODE, T>(static_cast<const T*>(p.x), xg, p.Cin, p.H, p.W, p.Hq, p.Wq, p.halo, p.Mtot,
                                     p.xg_rows, p.fWq, p.fHq, b / row_blocks,
@@ -1532,6 +1538,7 @@ struct DeferredZeros {
   int cleft;      // channels of the slice left from block 0
   uint32_t mask;  // bit t: block t not stored yet (bit 31: this lane's position is valid)
   bool defer = true;   // this tile's all-zero blocks are left for the next tile
+  int zeros_seen = 0, blocks_seen = 0;   // the warp's all-zero blocks and blocks so far (TurnChoice)
   __device__ __forceinline__ void store(const Params& p, const Epilogue& epi, int first, int end) {
     const float z = epi.zero_mul(0.f);
     const float2 zeros[4] = {{z, z}, {z, z}, {z, z}, {z, z}};
@@ -1598,7 +1605,8 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
   // 16-bit outputs take every block's vote before the first store: bf16 measured 11 us faster that way
   // on kernelbench-v0.1, TF32 4.5 us slower, so the 32-bit kernels vote block by block (perf log v64).
   constexpr bool VOTES_FIRST = sizeof(T) == 2;
-  if constexpr (DEFER) *dz = DeferredZeros<T>{zchan, cleft, zvalid ? 0x80000000u : 0u, dz->defer};
+  if constexpr (DEFER)
+    *dz = DeferredZeros<T>{zchan, cleft, zvalid ? 0x80000000u : 0u, dz->defer, dz->zeros_seen, dz->blocks_seen};
   [[maybe_unused]] int zero_count = 0;   // DEFER: this tile's all-zero blocks, for the next tile's choice
   [[maybe_unused]] const SmemTranspose xpose(scratch, lane);
   uint32_t zero_blocks = 0;   // VOTES_FIRST: bit t set when block t clamps to +0
@@ -1663,8 +1671,32 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
     __syncwarp();
     fixup_nans<T>(p, m0 + 32 * wig, 32, nslice * BNT, BNT, lane, epi);
   }
-  if constexpr (DEFER) dz->defer = 2 * zero_count >= BNT / 8;
+  if constexpr (DEFER) {
+    dz->defer = 2 * zero_count >= BNT / 8;
+    dz->zeros_seen += zero_count;
+    dz->blocks_seen += BNT / 8;
+  }
 }
+
+// Whether a call's TF32 groups take turns. The turns win where tiles are mostly all-zero (kernelbench-v0.1
+// torch.rand: 34 us) and lose where most blocks go through the GELU (randn: 72 us, perf log v103, call BF). The
+// choice follows the share of all-zero blocks in the call before on this stream: every CTA reads the same slot, so
+// both groups of a CTA choose alike (each turn wait needs the other group's pass). It changes only the schedule.
+struct TurnChoice {
+  __device__ static bool turns(const Params& p) {
+    if (!p.turn_stats) return true;
+    const int* last = p.turn_stats + 2 * ((p.turn_gen + 2) % 3);
+    const int zeros = last[0], blocks = last[1];
+    return blocks == 0 || 2 * zeros >= blocks;
+  }
+  __device__ static void count(const Params& p, int zeros, int blocks, int lane) {
+    if (p.turn_stats && lane == 0) {
+      int* slot = p.turn_stats + 2 * (p.turn_gen % 3);
+      atomicAdd(slot, zeros);
+      atomicAdd(slot + 1, blocks);
+    }
+  }
+};
 
 // x_lo of an fp32 value for the register-A wgmma: x minus the TF32 part the tensor core
 // reads (low 13 bits cleared), with +0x1000 so that the tensor core's truncation of x_lo
@@ -1693,6 +1725,8 @@ __host__ __device__ constexpr int ss_max_stages(int mode, int bnt) {
 // CIC = KB_CI: its x_lo fragments for a whole chunk live in registers). BNT: GEMM columns per CTA.
 // PAIRED: p.pairable, as a template argument so each kernel holds only the epilogue it runs.
 // XA: exact fp32's A from registers, loaded from stages of NCHW x (XaPipe; TAPS = 2, one k-block per chunk).
+// The SS kernels whose all-zero blocks wait for the next tile (DeferredZeros), and which count them (TurnChoice).
+__host__ __device__ constexpr bool defers_zero_blocks(int mode, int bnt, bool paired) { return mode == TF32 && bnt == 128 && paired; }
 template <int MODE, int TAPS, int BNT, bool PAIRED, bool XA = false>
 __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma_ss_kernel(const __grid_constant__ Params p) {
   using T = typename Traits<MODE>::T;
@@ -1741,7 +1775,8 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   // chunks this is a full turn, as bf16's two chunks already were (18 us faster than half turns). The 64-column
   // kernels (small problems, two CTAs per SM) measured 1.5 us slower with turns, so they keep free-running groups.
   constexpr bool TURNS = !SPLIT && BNT == 128;
-  const int other_count = TURNS ? Schedule(p, 1 - g).count : 0;
+  const bool turns = TURNS && (!defers_zero_blocks(MODE, BNT, PAIRED) || TurnChoice::turns(p));
+  const int other_count = turns ? Schedule(p, 1 - g).count : 0;
   const int turn_chunk = (p.nchunk * 7 + 7) / 8 - 1;   // ceil(7 nchunk / 8) - 1: the chunk whose refill the turn follows
   const int nitems = sched.count * p.nchunk;
   // Both groups of an extra CTA pass every slice boundary of its run here, in order, whether or
@@ -1777,7 +1812,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   // the m64 block, i.e. tile rows 32 wig + lg and 16 further with the interleaved row groups)
   const uint32_t frag_off = (uint32_t)((wig * 32 + (lane >> 2)) * 16 + (lane & 3) * 4);
   float acc[WG_MB][ACC];
-  constexpr bool DEFER = MODE == TF32 && BNT == 128 && PAIRED;
+  constexpr bool DEFER = defers_zero_blocks(MODE, BNT, PAIRED);
   DeferredZeros<T> dz{static_cast<T*>(p.out), 0, 0u};
   const int dz_per_chunk = (BNT / 8 + p.nchunk - 1) / p.nchunk;
 
@@ -1814,7 +1849,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
         }
     }
     if constexpr (TURNS) {
-      if (g == 1 || k > 0) turn_wait(g);   // group 0 opens the first tile
+      if (turns && (g == 1 || k > 0)) turn_wait(g);   // group 0 opens the first tile
     }
     if constexpr (SPLIT) {   // two products start each tile's accumulators: zero them instead
 #pragma unroll
@@ -1940,7 +1975,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
       // Passed only where the other group has a tile to open with it, so every pass is waited for. After the
       // chunk's wait and refill, not right after its issue: 3-4 us faster for TF32 (perf log v63).
       if constexpr (TURNS) {
-        if (chunk == turn_chunk && (g == 0 ? k : k + 1) < other_count) turn_pass(g);
+        if (turns && chunk == turn_chunk && (g == 0 ? k : k + 1) < other_count) turn_pass(g);
       }
     }
     wgmma_wait<0>();
@@ -1964,7 +1999,10 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
       finish(acc);
     }
   }
-  if constexpr (DEFER) dz.store(p, epi, 0, BNT / 8);
+  if constexpr (DEFER) {
+    dz.store(p, epi, 0, BNT / 8);
+    TurnChoice::count(p, dz.zeros_seen, dz.blocks_seen, lane);
+  }
   if (sched.extra) switch_slice(sched.last_slice);
 }
 
@@ -2002,6 +2040,18 @@ static uint4* workspace(const torch::Tensor& x, int64_t bytes, cudaStream_t stre
   torch::Tensor& t = (*cache)[{x.get_device(), stream}];
   if (!t.defined() || t.numel() < bytes / 4) t = torch::empty({bytes / 4}, x.options().dtype(torch::kInt32));
   return reinterpret_cast<uint4*>(t.data_ptr());
+}
+
+// TurnChoice's counts, kept per device and stream (zeroed once; each call's pre-pass zeroes the slot it fills), and
+// the number of calls so far on that stream.
+static int* turn_stats(const torch::Tensor& x, cudaStream_t stream, unsigned& gen) {
+  static std::mutex mu;
+  static auto* cache = new std::map<std::pair<int, cudaStream_t>, std::pair<torch::Tensor, unsigned>>();
+  std::lock_guard<std::mutex> lock(mu);
+  auto& entry = (*cache)[{x.get_device(), stream}];
+  if (!entry.first.defined()) entry.first = torch::zeros({6}, x.options().dtype(torch::kInt32));
+  gen = entry.second++;
+  return entry.first.data_ptr<int>();
 }
 
 // The SS kernel's A refill as one TMA tensor copy instead of one bulk copy per quad slab: used for 16-bit
@@ -2310,6 +2360,9 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   p.bpack = bpack;
   p.xg = bpack + total_lanes;
   p.tma = use_ss && !p.xa && use_tma_refill(esz) && encode_xg_map(p, quads, p.CIC / (16 / esz)) ? 1 : 0;
+  p.turn_stats = nullptr;
+  p.turn_gen = 0;
+  if (use_ss && defers_zero_blocks(MODE, p.bn, p.pairable)) p.turn_stats = turn_stats(x, stream, p.turn_gen);
   if (use_ss) {
     const int row_blocks = (p.xg_rows + PREP_THREADS - 1) / PREP_THREADS, pre_blocks = row_blocks * quads;
     prefer_max_smem_carveout(reinterpret_cast<const void*>(prep_wgmma_kernel<MODE>), dev);
@@ -2428,7 +2481,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v103",
+            name="ct93_fused_implicit_gemm_v104",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward"],
