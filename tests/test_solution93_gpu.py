@@ -18,7 +18,7 @@ almost every output 0), and the output memory is poisoned with NaN first, so an 
 element fails. One test mixes torch.rand images in, whose all-+0 epilogue blocks take the
 constant shortcut. One shape has more than 2**31 output elements (64-bit output offsets).
 The pre-pass's per-stream workspace is checked across calls that change size or stream, and under
-CUDA graph replay.
+CUDA graph replay; TF32's turns, chosen from the call before, must not change the bits.
 """
 from pathlib import Path
 
@@ -368,6 +368,26 @@ def test_calls_that_change_size_or_stream_match_the_reference(modules):
             out = new(x)
         torch.cuda.synchronize()
         _check_against_float64(ref, x, out, 5e-3, "tf32, side stream")
+
+
+def test_tf32_turns_chosen_by_the_call_before_give_the_same_bits(modules):
+    """TF32's 128-column kernel takes its groups' turns or not by the share of all-zero blocks that the call before
+    on the stream counted: after a torch.rand call (nearly all blocks zero) it takes turns, after a scaled-normal
+    call (most blocks through the GELU) it runs the groups free. The schedule must not change a bit, on either kind
+    of input."""
+    ref, new = _pair(modules, 16, 32, 4, 2)
+    torch.manual_seed(30)
+    mostly_zero = torch.rand(4, 16, 64, 64, device="cuda")
+    x = torch.randn(4, 16, 64, 64, device="cuda") * 4
+    _poisoned_run(new, mostly_zero)
+    after_zeros = _poisoned_run(new, x)      # turns
+    after_gelu = _poisoned_run(new, x)       # free groups
+    _check_against_float64(ref, x, after_gelu, 5e-3, "tf32, groups free")
+    assert torch.equal(after_zeros, after_gelu)
+    _poisoned_run(new, x)
+    zeros_after_gelu = _poisoned_run(new, mostly_zero)   # free groups
+    zeros_after_zeros = _poisoned_run(new, mostly_zero)  # turns
+    assert torch.equal(zeros_after_gelu, zeros_after_zeros)
 
 
 def test_cuda_graph_replays_on_new_inputs_match_the_reference(modules):
