@@ -14,12 +14,13 @@ bf16 and fp16; shapes at the edges (k < s, one channel, a 1 x 1 input). Inputs i
 layouts (channels-last, views with strides, a start one element past a 16-byte boundary) give the same results.
 Which kernel each geometry launches is checked too (torch.profiler), against the table KERNELS.
 Inputs are scaled normals, so the min/GELU branch is exercised (torch.rand inputs make
-almost every output 0), and the output memory is poisoned with NaN first, so an unwritten
-element fails. One test mixes torch.rand images in, whose all-+0 epilogue blocks take the
+almost every output 0), and the output memory is poisoned with NaN first (the default pool, and the
+solution's own pool of compressible memory for large outputs), so an unwritten element fails. One test mixes torch.rand images in, whose all-+0 epilogue blocks take the
 constant shortcut. One shape has more than 2**31 output elements (64-bit output offsets).
 The pre-pass's per-stream workspace is checked across calls that change size or stream, and under
 CUDA graph replay; TF32's turns, chosen from the call before, must not change the bits.
 """
+import math
 from pathlib import Path
 
 import pytest
@@ -52,11 +53,32 @@ def _pair(modules, cin, cout, k, s, dtype=torch.float32, add=0.5, mul=2.0):
     return ref.to(dtype), new.to(dtype)
 
 
+def _poison_own_pool(model, x):
+    """The solution takes large outputs from its MemPool of compressible memory, which the default pool's poison
+    does not reach: there, a NaN block of the output's size is the block the next output reuses. Returns its
+    address, or None where the output does not come from that pool."""
+    scope = type(model).forward.__globals__
+    ct = model.conv_transpose
+    k, s = ct.kernel_size[0], ct.stride[0]
+    shape = (x.size(0), ct.out_channels, (x.size(2) - 1) * s + k, (x.size(3) - 1) * s + k)
+    if math.prod(shape) * x.element_size() < scope["_COMPRESSIBLE_MIN_BYTES"]:
+        return None
+    pool = scope["_compressible_pool"](x.device.index)
+    if pool is None:
+        return None
+    with torch.cuda.use_mem_pool(pool):
+        block = torch.full(shape, float("nan"), dtype=x.dtype, device=x.device)
+    address = block.data_ptr()
+    del block
+    return address
+
+
 def _poisoned_run(model, x):
-    """Fill the allocator's free blocks with NaN so an unwritten output element shows."""
+    """Fill the allocators' free blocks with NaN so an unwritten output element shows."""
     torch.cuda.synchronize()
     poison = torch.full((64 * 1024 * 1024,), float("nan"), device="cuda")
     del poison
+    _poison_own_pool(model, x)
     with torch.no_grad():
         out = model(x)
     torch.cuda.synchronize()
@@ -410,6 +432,22 @@ def test_cuda_graph_replays_on_new_inputs_match_the_reference(modules):
         graph.replay()
         torch.cuda.synchronize()
         _check_against_float64(ref, static_x, static_out, 5e-3, "tf32, graph replay")
+
+
+def test_large_outputs_take_poisoned_compressible_memory_and_write_all_of_it(modules):
+    """From _COMPRESSIBLE_MIN_BYTES on (here 277 MB) the output comes from the solution's pool of compressible
+    memory: it takes the block poisoned there, and every element is written (scaled normals, TF32)."""
+    ref, new = _pair(modules, 64, 128, 4, 2)
+    torch.manual_seed(5)
+    x = torch.randn(32, 64, 64, 64, device="cuda") * 4
+    torch.cuda.synchronize()
+    address = _poison_own_pool(new, x)
+    assert address is not None, "no compressible memory: the H100 and H200 support generic compression"
+    with torch.no_grad():
+        out = new(x)
+    torch.cuda.synchronize()
+    assert out.data_ptr() == address
+    _check_against_float64(ref, x, out, 5e-3, "tf32, compressible output")
 
 
 def _strided_forms(x):

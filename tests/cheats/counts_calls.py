@@ -1,6 +1,6 @@
 """Cheat 12: reads its run request to learn how many calls are timed, computes honestly on the
-correctness trials and on the last timed call (the only one judged before the referee), and
-returns zeros on the other timed calls."""
+run stage's first call, the correctness trials and the last timed call (the only one judged
+before the referee), and returns zeros on the other timed calls."""
 import json
 import sys
 
@@ -12,8 +12,8 @@ class ModelNew(HonestModel):
     def __init__(self, *args):
         super().__init__(*args)
         request = json.loads(open(sys.argv[1]).read())
-        self.honest_calls = {*range(len(request["trials"])),
-                             len(request["trials"]) + request["warmup"] + request["timing_trials"] - 1}
+        trials = 1 + len(request["trials"])
+        self.honest_calls = {*range(trials), trials + request["warmup"] + request["timing_trials"] - 1}
         self.calls = 0
 
     def forward(self, x):

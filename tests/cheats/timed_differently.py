@@ -1,12 +1,12 @@
-"""Cheat 8: computes honestly for the first calls (problem 93's 7 correctness
-trials) and only without autograd, and returns a cheap wrong answer afterwards
-(the timed calls)."""
+"""Cheat 8: computes honestly for the first calls (the run stage's first call and
+problem 93's 7 correctness trials) and only without autograd, and returns a cheap
+wrong answer afterwards (the timed calls)."""
 import torch
 from _honest_core import HonestModel
 
 
 class ModelNew(HonestModel):
-    honest_calls = 7
+    honest_calls = 8
 
     def __init__(self, *args):
         super().__init__(*args)
