@@ -56,8 +56,10 @@ def _pair(modules, cin, cout, k, s, dtype=torch.float32, add=0.5, mul=2.0):
 def _poison_own_pool(model, x):
     """The solution takes large outputs from its MemPool of compressible memory, which the default pool's poison
     does not reach: there, a NaN block of the output's size is the block the next output reuses. Returns its
-    address, or None where the output does not come from that pool."""
+    address, or None where the output does not come from that pool (or the model is not the solution's)."""
     scope = type(model).forward.__globals__
+    if "_compressible_pool" not in scope:
+        return None
     ct = model.conv_transpose
     k, s = ct.kernel_size[0], ct.stride[0]
     shape = (x.size(0), ct.out_channels, (x.size(2) - 1) * s + k, (x.size(3) - 1) * s + k)

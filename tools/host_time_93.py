@@ -38,7 +38,7 @@ def main():
         x = torch.rand(batch, 32, 32, 32, device="cuda")
         with torch.no_grad():
             fwd = per_call_us(lambda: net(x))
-            entry = per_call_us(lambda: ext.ct93_forward(x, ct.weight, ct.bias, 2, 0.5, 2.0, None))
+            entry = per_call_us(lambda: ext.ct93_forward(x, ct.weight, ct.bias, 2, 0.5, 2.0, 0, 0, 0))
             empty = per_call_us(lambda: torch.empty(128, 16, 66, 66, device="cuda"))
             print(f"batch {batch}: forward host {fwd[0]:.1f} us (with GPU {fwd[1]:.1f}); "
                   f"C++ entry {entry[0]:.1f} ({entry[1]:.1f}); torch.empty {empty[0]:.1f}")

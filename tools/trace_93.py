@@ -89,15 +89,15 @@ void ct93_set_trace(torch::Tensor t);
      'functions=["ct93_forward", "ct93_compressible_supported", "ct93_set_trace"],'),
 ]
 # One mode's kernels only: a third of the build time.
-_DISPATCH = """      return allow_tf32 ? ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul, op)
-                        : ct93::run<ct93::F32X3>(x, w, bp, (int)stride, add, mul, op);
-    case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul, op);
-    case torch::kFloat16: return ct93::run<ct93::F16>(x, w, bp, (int)stride, add, mul, op);"""
+_DISPATCH = """      return allow_tf32 ? ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul, pool)
+                        : ct93::run<ct93::F32X3>(x, w, bp, (int)stride, add, mul, pool);
+    case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul, pool);
+    case torch::kFloat16: return ct93::run<ct93::F16>(x, w, bp, (int)stride, add, mul, pool);"""
 _MODE_DISPATCH = {
     "tf32": """      TORCH_CHECK(allow_tf32, "trace build: TF32 only");
-      return ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul, op);""",
+      return ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul, pool);""",
     "bf16": """      TORCH_CHECK(false, "trace build: bf16 only");
-    case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul, op);""",
+    case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul, pool);""",
 }
 # The per-tile build's stamps.
 _TILE_EDITS = [

@@ -29,7 +29,8 @@ from torch.utils.cpp_extension import load_inline
 _CPP_SRC = r"""
 #include <torch/extension.h>
 torch::Tensor ct93_forward(torch::Tensor x, torch::Tensor w, c10::optional<torch::Tensor> bias,
-                           int64_t stride, double add_value, double mul_value, c10::optional<torch::Tensor> out);
+                           int64_t stride, double add_value, double mul_value, int64_t pool_a, int64_t pool_b,
+                           int64_t pool_min_bytes);
 bool ct93_compressible_supported(int64_t device);
 """
 
@@ -38,6 +39,8 @@ _CUDA_SRC = r"""
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAException.h>
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/util/accumulate.h>
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <stdint.h>
@@ -2193,9 +2196,38 @@ static SsKernel ss_kernel(bool paired) {
   return paired ? ct93_wgmma_ss_kernel<MODE, TAPS, BNT, true> : ct93_wgmma_ss_kernel<MODE, TAPS, BNT, false>;
 }
 
+// Where run() takes its output: ModelNew's MemPool of compressible memory (perf log v108) from min_bytes on, else
+// the caching allocator's default pool. Routed here, after the pre-pass launch, rather than by torch.cuda.use_mem_pool
+// in ModelNew.forward: on a call that starts on an idle GPU that context manager's host time would come before the
+// first kernel. A stream being captured allocates from its graph's pool instead.
+struct OutputPool {
+  c10::cuda::MempoolId_t id;
+  int64_t min_bytes;
+  cudaStream_t stream;
+  torch::Tensor empty(torch::IntArrayRef shape, const torch::TensorOptions& options) const {
+    cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+    if ((id.first == 0 && id.second == 0) || c10::multiply_integers(shape) * (int64_t)options.dtype().itemsize() < min_bytes ||
+        cudaStreamIsCapturing(stream, &capture) != cudaSuccess || capture != cudaStreamCaptureStatusNone)
+      return torch::empty(shape, options);
+    namespace allocator = c10::cuda::CUDACachingAllocator;
+    const c10::DeviceIndex device = options.device().index();
+    const cudaStream_t routed = stream;
+    allocator::beginAllocateToPool(device, id, [routed](cudaStream_t s) { return s == routed; });
+    struct Unroute {
+      c10::DeviceIndex device;
+      c10::cuda::MempoolId_t id;
+      ~Unroute() {
+        allocator::endAllocateToPool(device, id);
+        allocator::releasePool(device, id);
+      }
+    } unroute{device, id};
+    return torch::empty(shape, options);
+  }
+};
+
 template <int MODE>
 static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor* bias, int S,
-                         float add, float mul, const torch::Tensor* given_out) {
+                         float add, float mul, const OutputPool& pool) {
   using T = typename Traits<MODE>::T;
   constexpr int KB_CI = Traits<MODE>::KB_CI;
   const int esz = (int)sizeof(T);
@@ -2204,7 +2236,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   const int Ho = (H - 1) * S + K, Wo = (W - 1) * S + K;
   // The output is allocated after the pre-pass launch, which it does not need: on a call that starts
   // on an idle GPU its allocation is then off the path to the first kernel.
-  const auto new_out = [&] { return given_out ? *given_out : torch::empty({Nb, Cout, Ho, Wo}, x.options()); };
+  const auto new_out = [&] { return pool.empty({Nb, Cout, Ho, Wo}, x.options()); };
   if ((int64_t)Nb * Cout * Ho * Wo == 0) return new_out();
   cudaStream_t stream = at::cuda::getCurrentCUDAStream();
   const void* bptr = bias ? bias->data_ptr() : nullptr;
@@ -2403,7 +2435,8 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
 // checks guard direct calls. (TORCH_CHECK_VALUE is avoided: under torch 2.11 a c10::ValueError thrown
 // from this extension crashed the process instead of raising.)
 torch::Tensor ct93_forward(torch::Tensor x, torch::Tensor w, c10::optional<torch::Tensor> bias,
-                           int64_t stride, double add_value, double mul_value, c10::optional<torch::Tensor> out) {
+                           int64_t stride, double add_value, double mul_value, int64_t pool_a, int64_t pool_b,
+                           int64_t pool_min_bytes) {
   TORCH_CHECK(x.dim() == 4 && w.dim() == 4 && x.is_cuda() && w.device() == x.device(),
               "ct93: x and weight must be 4-D tensors on one CUDA device");
   TORCH_CHECK(x.scalar_type() == w.scalar_type(), "ct93: x and weight dtypes differ");
@@ -2423,21 +2456,15 @@ torch::Tensor ct93_forward(torch::Tensor x, torch::Tensor w, c10::optional<torch
                 "ct93: bad bias");
   }
   const torch::Tensor* bp = b.defined() ? &b : nullptr;
-  const torch::Tensor* op = nullptr;
-  if (out.has_value() && out->defined()) {
-    const int64_t ho = (x.size(2) - 1) * stride + w.size(2), wo = (x.size(3) - 1) * stride + w.size(3);
-    TORCH_CHECK(out->sizes() == torch::IntArrayRef({x.size(0), w.size(1), ho, wo}) && out->is_contiguous() &&
-                    out->scalar_type() == x.scalar_type() && out->device() == x.device(),
-                "ct93: out must be a contiguous (N, Cout, Ho, Wo) tensor of x's dtype on x's device");
-    op = &*out;
-  }
+  const ct93::OutputPool pool{{(c10::cuda::CaptureId_t)pool_a, (c10::cuda::CaptureId_t)pool_b}, pool_min_bytes,
+                               at::cuda::getCurrentCUDAStream()};
   const float add = (float)add_value, mul = (float)mul_value;
   switch (x.scalar_type()) {
     case torch::kFloat32:
-      return allow_tf32 ? ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul, op)
-                        : ct93::run<ct93::F32X3>(x, w, bp, (int)stride, add, mul, op);
-    case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul, op);
-    case torch::kFloat16: return ct93::run<ct93::F16>(x, w, bp, (int)stride, add, mul, op);
+      return allow_tf32 ? ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul, pool)
+                        : ct93::run<ct93::F32X3>(x, w, bp, (int)stride, add, mul, pool);
+    case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul, pool);
+    case torch::kFloat16: return ct93::run<ct93::F16>(x, w, bp, (int)stride, add, mul, pool);
     default: TORCH_CHECK(false, "ct93: unsupported dtype");
   }
 }
@@ -2604,10 +2631,11 @@ def _load_ext():
 
 _SUPPORTED = (torch.float32, torch.float16, torch.bfloat16)
 
-# Outputs from this size on come from compressible memory: its gain (perf log v108) is measured on 0.55-1.1 GB
-# outputs, and below it the pool's context manager would cost the small problems host time.
+# Outputs from this size on come from compressible memory (its gain, perf log v108, is measured on 0.55-1.1 GB
+# outputs); smaller ones from the default pool.
 _COMPRESSIBLE_MIN_BYTES = 256 << 20
 _compressible_pools = {}
+_output_pool_ids = {}
 
 
 def _compressible_pool(device):
@@ -2622,6 +2650,15 @@ def _compressible_pool(device):
         _compressible_pools[device] = pool
     pool = _compressible_pools[device]
     return pool[1] if pool else None
+
+
+def _output_pool_id(device):
+    """The id of the pool large outputs on device come from; (0, 0), the default pool, without compression."""
+    pool_id = _output_pool_ids.get(device)
+    if pool_id is None:
+        pool = _compressible_pool(device)
+        pool_id = _output_pool_ids[device] = pool.id if pool is not None else (0, 0)
+    return pool_id
 
 
 class ModelNew(nn.Module):
@@ -2661,13 +2698,6 @@ class ModelNew(nn.Module):
         if (ct.padding != (0, 0) or ct.output_padding != (0, 0) or ct.dilation != (1, 1) or ct.groups != 1
                 or ct.kernel_size[0] != ct.kernel_size[1] or ct.stride[0] != ct.stride[1]):
             raise ValueError("ModelNew supports only the reference configuration of ConvTranspose2d")
-        stride, k = ct.stride[0], ct.kernel_size[0]
-        out_shape = (x.size(0), w.size(1), (h - 1) * stride + k, (wd - 1) * stride + k)
-        out = None
-        if (out_shape[0] * out_shape[1] * out_shape[2] * out_shape[3] * x.element_size() >= _COMPRESSIBLE_MIN_BYTES
-                and not torch.cuda.is_current_stream_capturing()):
-            pool = _compressible_pool(x.device.index)
-            if pool is not None:
-                with torch.cuda.use_mem_pool(pool, x.device):
-                    out = torch.empty(out_shape, dtype=x.dtype, device=x.device)
-        return _load_ext().ct93_forward(x, w, params["bias"], stride, self.add_value, self.multiply_value, out)
+        pool_a, pool_b = _output_pool_id(x.device.index)
+        return _load_ext().ct93_forward(x, w, params["bias"], ct.stride[0], self.add_value, self.multiply_value,
+                                        pool_a, pool_b, _COMPRESSIBLE_MIN_BYTES)
