@@ -176,10 +176,10 @@ def run_stage(request: dict) -> dict:
                 poison_allocator(device, request["poison_bytes"])
                 output = model(*inputs)
                 save_outputs(output, device, trial_output(workdir, index))
-                poison_storage(output)
-                del output
                 if not all(_same_bits(a, b) for a, b in zip(inputs, originals)):
                     result["inputs_modified"].append(trial.name)
+                poison_storage(output)
+                del output
             patched = changed_identities(identities)
             measurement = paced_bench(model, make_inputs(problem, trials[0], device, dtype), request, workdir)
         result["measurement"] = asdict(measurement)
@@ -268,15 +268,13 @@ def poison_allocator(device: str, nbytes: int) -> None:
 
 def poison_storage(output) -> None:
     """Fill a forward's floating-point outputs with NaN in place. A candidate that keeps its outputs in memory of
-    its own (a private pool, a cached buffer) gets that storage back on its next call, where poison_allocator's
-    blocks do not reach, so an element it leaves unwritten still reads as NaN. Hence the run stage's first call,
-    whose output is only poisoned."""
+    its own (a private pool, a cached buffer, a registered buffer) gets that storage back on its next call, where
+    poison_allocator's blocks do not reach, so an element it leaves unwritten still reads as NaN. Hence the run
+    stage's first call, whose output is only poisoned. Runs after the trial's input check: an output that is its
+    input does not make the input look modified. One that aliases the model's own state is poisoned with it."""
     for value in plain_outputs(output):
         if _is_floating_point(value):
-            try:
-                _fill(value, math.nan)
-            except RuntimeError:   # overlapping memory (an expanded view) cannot be written
-                pass
+            _fill(value, math.nan)
 
 
 def _same_bits(a, b) -> bool:

@@ -242,6 +242,19 @@ def test_judge_marks_unloadable_outputs_incorrect(evaluation, tmp_path):
     assert "could not be loaded" in verdict["parameter_message"]
 
 
+def test_outputs_are_poisoned_in_place():
+    """Floating outputs come back NaN (views and expanded views included); integer ones are left as they are."""
+    base = torch.ones(4, 6)
+    counts = torch.arange(3)
+    expanded = torch.ones(1, 3).expand(5, 3)
+    worker.poison_storage([base[1:], counts, expanded])
+    assert base[1:].isnan().all() and not base[0].isnan().any()
+    assert torch.equal(counts, torch.arange(3)) and expanded.isnan().all()
+    single = torch.zeros(2)
+    worker.poison_storage(single)
+    assert single.isnan().all()
+
+
 @pytest.mark.gpu
 def test_gpu_cheats(test_root, tmp_path):
     table, _ = run_all(make_root(tmp_path, test_root, ("side_stream", "uninitialized_output")),

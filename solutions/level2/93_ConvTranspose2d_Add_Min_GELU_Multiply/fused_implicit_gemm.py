@@ -2646,7 +2646,8 @@ def _compressible_pool(device):
         if ext.ct93_compressible_supported(device):
             allocator = torch.cuda.memory.CUDAPluggableAllocator(
                 ext.__file__, "ct93_compressible_alloc", "ct93_compressible_free")
-            pool = (allocator, torch.cuda.MemPool(allocator.allocator()))
+            with torch.cuda.device(device):   # a MemPool belongs to the current device
+                pool = (allocator, torch.cuda.MemPool(allocator.allocator()))
         _compressible_pools[device] = pool
     pool = _compressible_pools[device]
     return pool[1] if pool else None
