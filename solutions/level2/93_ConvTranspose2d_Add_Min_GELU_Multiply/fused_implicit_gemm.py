@@ -2205,14 +2205,14 @@ struct OutputPool {
   int64_t min_bytes;
   cudaStream_t stream;
   torch::Tensor empty(torch::IntArrayRef shape, const torch::TensorOptions& options) const {
+    const int64_t bytes = c10::multiply_integers(shape) * (int64_t)options.dtype().itemsize();
     cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
-    if ((id.first == 0 && id.second == 0) || c10::multiply_integers(shape) * (int64_t)options.dtype().itemsize() < min_bytes ||
-        cudaStreamIsCapturing(stream, &capture) != cudaSuccess || capture != cudaStreamCaptureStatusNone)
+    if ((id.first == 0 && id.second == 0) || bytes < min_bytes || cudaStreamIsCapturing(stream, &capture) != cudaSuccess ||
+        capture != cudaStreamCaptureStatusNone)
       return torch::empty(shape, options);
     namespace allocator = c10::cuda::CUDACachingAllocator;
     const c10::DeviceIndex device = options.device().index();
-    const cudaStream_t routed = stream;
-    allocator::beginAllocateToPool(device, id, [routed](cudaStream_t s) { return s == routed; });
+    allocator::beginAllocateToPool(device, id, [routed = stream](cudaStream_t s) { return s == routed; });
     struct Unroute {
       c10::DeviceIndex device;
       c10::cuda::MempoolId_t id;
