@@ -2635,7 +2635,6 @@ _SUPPORTED = (torch.float32, torch.float16, torch.bfloat16)
 # outputs); smaller ones from the default pool.
 _COMPRESSIBLE_MIN_BYTES = 256 << 20
 _compressible_pools = {}
-_output_pool_ids = {}
 
 
 def _compressible_pool(device):
@@ -2655,11 +2654,8 @@ def _compressible_pool(device):
 
 def _output_pool_id(device):
     """The id of the pool large outputs on device come from; (0, 0), the default pool, without compression."""
-    pool_id = _output_pool_ids.get(device)
-    if pool_id is None:
-        pool = _compressible_pool(device)
-        pool_id = _output_pool_ids[device] = pool.id if pool is not None else (0, 0)
-    return pool_id
+    pool = _compressible_pool(device)
+    return pool.id if pool is not None else (0, 0)
 
 
 class ModelNew(nn.Module):
