@@ -14,8 +14,9 @@ bf16 and fp16; shapes at the edges (k < s, one channel, a 1 x 1 input). Inputs i
 layouts (channels-last, views with strides, a start one element past a 16-byte boundary) give the same results.
 Which kernel each geometry launches is checked too (torch.profiler), against the table KERNELS.
 Inputs are scaled normals, so the min/GELU branch is exercised (torch.rand inputs make
-almost every output 0), and the output memory is poisoned with NaN first (the default pool, and the
-solution's own pool of compressible memory for large outputs), so an unwritten element fails. One test mixes torch.rand images in, whose all-+0 epilogue blocks take the
+almost every output 0), and the output memory is poisoned with NaN first (the default pool, and
+the solution's own pool of compressible memory for large outputs), so an unwritten element
+fails. One test mixes torch.rand images in, whose all-+0 epilogue blocks take the
 constant shortcut. One shape has more than 2**31 output elements (64-bit output offsets).
 The pre-pass's per-stream workspace is checked across calls that change size or stream, and under
 CUDA graph replay; TF32's turns, chosen from the call before, must not change the bits.
