@@ -49,6 +49,36 @@ def test_sync_regime_syncs_before_each_start_and_after_each_end(monkeypatch):
     assert log == ["flush", "sync", "record", "a", "record", "sync"] * 2 + ["sync"]
 
 
+@pytest.mark.parametrize("keep_output", [False, True])
+def test_kept_outputs_live_until_the_variants_next_call_returns(monkeypatch, keep_output):
+    log = []
+    flush = fake_cuda(monkeypatch, log)
+
+    class Output:
+        def __init__(self, label):
+            self.label = label
+
+        def __del__(self):
+            log.append("free " + self.label)
+
+    def variant(name):
+        count = [0]
+
+        def call():
+            log.append(f"{name}{count[0]}")
+            count[0] += 1
+            return Output(f"{name}{count[0] - 1}")
+        return call
+
+    ab_93.alternating_calls({"a": variant("a"), "b": variant("b")}, flush, 2, sync=False, keep_output=keep_output)
+    calls_and_frees = [entry for entry in log if entry not in ("flush", "record", "sync")]
+    if keep_output:   # a0 lives through a1 (run.py's `last = model(x)`), freed only when a1's output replaces it
+        assert calls_and_frees[:6] == ["a0", "b0", "b1", "free b0", "a1", "free a0"]
+        assert sorted(calls_and_frees[6:]) == ["free a1", "free b1"]   # the last ones, when the loop returns
+    else:
+        assert calls_and_frees == ["a0", "free a0", "b0", "free b0", "b1", "free b1", "a1", "free a1"]
+
+
 def test_unknown_mode_or_config_is_refused_not_run_as_tf32(monkeypatch, capsys):
     parse_modes = ab_93.names_from(ab_93.MODES)
     assert parse_modes("tf32,bf16") == ["tf32", "bf16"]

@@ -6,13 +6,15 @@ first, the median of the paired differences with a bootstrap 95% interval. Each 
 extension under its own name (`load_inline(name=...)`), or the builds overwrite each other.
 
 Usage: python3 tools/ab_93.py [--regime sync|queued] [--trials N] [--configs v0.1,v0] [--modes tf32,fp32,bf16]
-                              [--dist problem|rand|randn] NAME=FILE NAME=FILE [...]
+                              [--dist problem|rand|randn] [--keep-output] NAME=FILE NAME=FILE [...]
   sync:   device-wide sync before each call's start event, as run.py times (the host path counts)
   queued: flush and call enqueued back to back, as tools/bench_fused_93.py's time_fn (kernel time). Its first
           ~0.1 s of calls run at the boost clock, later ones at the power-limited clock, and kernels can rank
           differently at the two (perf log, thirty-third session); tools/clock_ab_93.py splits an A/B by clock
   dist:   the inputs: the config's problem file's (default; torch.rand makes nearly every v0.1 output 0), or
           rand / randn for every config
+  --keep-output: each variant's output lives until its next call has returned, as in run.py's timing loop (during
+          a call two outputs of the variant exist, so the caching allocator alternates between two blocks)
 """
 import argparse
 import random
@@ -25,11 +27,11 @@ from bench_fused_93 import ADD, CONFIGS, MUL, load
 L2_FLUSH_BYTES = 256 * 1024 * 1024
 
 
-def alternating_calls(calls: dict, flush: torch.Tensor, trials: int, sync: bool) -> list:
+def alternating_calls(calls: dict, flush: torch.Tensor, trials: int, sync: bool, keep_output: bool = False) -> list:
     """(name, trial, start event, end event) per call. Trial i of every variant runs back to back, the first
     variant rotating; each call follows an L2 flush and, with `sync`, a device-wide sync before its start event and
-    after its end event."""
-    events = []
+    after its end event. With `keep_output` a variant's output is released only when its next call returns."""
+    events, kept = [], {}
     order = list(calls)
     for i in range(trials):
         for name in order[i % len(order):] + order[:i % len(order)]:   # rotate who goes first
@@ -38,8 +40,11 @@ def alternating_calls(calls: dict, flush: torch.Tensor, trials: int, sync: bool)
                 torch.cuda.synchronize()
             start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             start.record()
-            calls[name]()
+            output = calls[name]()
             end.record()
+            if keep_output:
+                kept[name] = output
+            del output
             if sync:
                 torch.cuda.synchronize()
             events.append((name, i, start, end))
@@ -47,7 +52,7 @@ def alternating_calls(calls: dict, flush: torch.Tensor, trials: int, sync: bool)
     return events
 
 
-def paired_trials(calls: dict, trials: int, sync: bool) -> dict:
+def paired_trials(calls: dict, trials: int, sync: bool, keep_output: bool = False) -> dict:
     """Event times in ms per variant, in trial order (alternating_calls, after 5 warm-up calls of each)."""
     flush = torch.empty(L2_FLUSH_BYTES // 4, dtype=torch.int32, device="cuda")
     for fn in calls.values():
@@ -55,7 +60,7 @@ def paired_trials(calls: dict, trials: int, sync: bool) -> dict:
             fn()
     torch.cuda.synchronize()
     times = {name: [] for name in calls}
-    for name, _, start, end in alternating_calls(calls, flush, trials, sync):
+    for name, _, start, end in alternating_calls(calls, flush, trials, sync, keep_output):
         times[name].append(start.elapsed_time(end))
     return times
 
@@ -108,6 +113,7 @@ def main():
     ap.add_argument("--configs", type=names_from(tuple(CONFIGS)), default="v0.1,v0")
     ap.add_argument("--modes", type=names_from(MODES), default="tf32,fp32,bf16")
     ap.add_argument("--dist", choices=("problem", "rand", "randn"), default="problem")
+    ap.add_argument("--keep-output", action="store_true")
     ap.add_argument("variants", nargs="+", help="NAME=FILE, the first is the reference")
     args = ap.parse_args()
     sols = {}
@@ -115,7 +121,8 @@ def main():
         name, path = spec.split("=", 1)
         sols[name] = load(path, "ab_" + name)
         sols[name]._load_ext()
-    print(torch.__version__, torch.cuda.get_device_name(), "regime", args.regime, "inputs", args.dist, flush=True)
+    print(torch.__version__, torch.cuda.get_device_name(), "regime", args.regime, "inputs", args.dist,
+          "outputs kept" if args.keep_output else "", flush=True)
     ref = next(iter(sols))
     for cname in args.configs:
         x_dist = problem_dist(cname) if args.dist == "problem" else args.dist
@@ -128,7 +135,7 @@ def main():
                 model, x = build(sol, cname, mode, x_dist)
                 calls[name] = (lambda m, xx: (lambda: m(xx)))(model, x)
             with torch.no_grad():
-                times = paired_trials(calls, args.trials, args.regime == "sync")
+                times = paired_trials(calls, args.trials, args.regime == "sync", args.keep_output)
             for name, ts in times.items():
                 line = f"{cname:5s} {mode:5s} {name:10s} median {statistics.median(ts):.4f} ms"
                 if name != ref:
