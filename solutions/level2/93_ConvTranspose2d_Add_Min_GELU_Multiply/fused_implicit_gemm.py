@@ -171,6 +171,10 @@ struct Params {
   // slot of the call before (TurnChoice). nullptr: always turns.
   int* turn_stats;
   unsigned turn_gen;
+  // The 128-column SS kernels' groups run free, never taking turns: set where the output lies in compressible memory,
+  // whose all-zero lines the L2 writes compressed; the turns only paid for the DRAM fills of partial sectors there
+  // (perf log v109).
+  int free_groups;
   float add, mul;
   FastDiv fWq, fHq, fR, fnvec;
   int reg_tiles, left, nextra;   // exact SS path: tiles per slice of the regular CTAs, the rest per slice, extra CTAs
@@ -1781,7 +1785,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   // chunks this is a full turn, as bf16's two chunks already were (18 us faster than half turns). The 64-column
   // kernels (small problems, two CTAs per SM) measured 1.5 us slower with turns, so they keep free-running groups.
   constexpr bool TURNS = !SPLIT && BNT == 128;
-  const bool turns = TURNS && (!defers_zero_blocks(MODE, BNT, PAIRED) || TurnChoice::turns(p));
+  const bool turns = TURNS && !p.free_groups && (!defers_zero_blocks(MODE, BNT, PAIRED) || TurnChoice::turns(p));
   const int other_count = turns ? Schedule(p, 1 - g).count : 0;
   const int turn_chunk = (p.nchunk * 7 + 7) / 8 - 1;   // ceil(7 nchunk / 8) - 1: the chunk whose refill the turn follows
   const int nitems = sched.count * p.nchunk;
@@ -2204,12 +2208,15 @@ struct OutputPool {
   c10::cuda::MempoolId_t id;
   int64_t min_bytes;
   cudaStream_t stream;
-  torch::Tensor empty(torch::IntArrayRef shape, const torch::TensorOptions& options) const {
+  // `compressible`: whether the tensor came from the pool.
+  torch::Tensor empty(torch::IntArrayRef shape, const torch::TensorOptions& options, bool& compressible) const {
     const int64_t bytes = c10::multiply_integers(shape) * (int64_t)options.dtype().itemsize();
     cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+    compressible = false;
     if ((id.first == 0 && id.second == 0) || bytes < min_bytes || cudaStreamIsCapturing(stream, &capture) != cudaSuccess ||
         capture != cudaStreamCaptureStatusNone)
       return torch::empty(shape, options);
+    compressible = true;
     namespace allocator = c10::cuda::CUDACachingAllocator;
     const c10::DeviceIndex device = options.device().index();
     allocator::beginAllocateToPool(device, id, [routed = stream](cudaStream_t s) { return s == routed; });
@@ -2236,7 +2243,8 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   const int Ho = (H - 1) * S + K, Wo = (W - 1) * S + K;
   // The output is allocated after the pre-pass launch, which it does not need: on a call that starts
   // on an idle GPU its allocation is then off the path to the first kernel.
-  const auto new_out = [&] { return pool.empty({Nb, Cout, Ho, Wo}, x.options()); };
+  bool compressible_out = false;
+  const auto new_out = [&] { return pool.empty({Nb, Cout, Ho, Wo}, x.options(), compressible_out); };
   if ((int64_t)Nb * Cout * Ho * Wo == 0) return new_out();
   cudaStream_t stream = at::cuda::getCurrentCUDAStream();
   const void* bptr = bias ? bias->data_ptr() : nullptr;
@@ -2248,6 +2256,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   p.add = add; p.mul = mul;
   p.pairable = (S == 2 && K % 2 == 0) ? 1 : 0;   // Ho and Wo even: outputs in (pw 0, pw 1) pairs
   p.xa = 0; p.xa_slots = 0; p.xa_tilebox = 0;
+  p.free_groups = 0;
 
   // ---- choose the fast-path geometry; fall back to the direct kernel if it does not fit ----
   const int dev = x.get_device();
@@ -2406,6 +2415,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     C10_CUDA_KERNEL_LAUNCH_CHECK();
     auto out = new_out();
     p.out = out.data_ptr();
+    p.free_groups = compressible_out;
     SsKernel kernel;
     if constexpr (MODE == F32X3) {
       kernel = p.xa ? ct93_wgmma_ss_kernel<MODE, 2, 64, true, true> : ss_kernel<MODE, 2, 64>(p.pairable);   // T == 2
@@ -2618,7 +2628,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v108",
+            name="ct93_fused_implicit_gemm_v109",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward", "ct93_compressible_supported"],
