@@ -171,9 +171,9 @@ struct Params {
   // slot of the call before (TurnChoice). nullptr: always turns.
   int* turn_stats;
   unsigned turn_gen;
-  // The 128-column SS kernels' groups run free, never taking turns: set where the output lies in compressible memory,
-  // whose all-zero lines the L2 writes compressed; the turns only paid for the DRAM fills of partial sectors there
-  // (perf log v109).
+  // TF32's 128-column SS kernel runs its groups free, never taking turns: set where the output lies in compressible
+  // memory, whose all-zero lines the L2 writes compressed; the turns paid for the DRAM fills of partial sectors, which
+  // that memory makes cheap (perf log v109: -36 us on torch.rand; bf16's turns still win there, +35 us without).
   int free_groups;
   float add, mul;
   FastDiv fWq, fHq, fR, fnvec;
@@ -2415,7 +2415,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     C10_CUDA_KERNEL_LAUNCH_CHECK();
     auto out = new_out();
     p.out = out.data_ptr();
-    p.free_groups = compressible_out;
+    p.free_groups = compressible_out && MODE == TF32;
     SsKernel kernel;
     if constexpr (MODE == F32X3) {
       kernel = p.xa ? ct93_wgmma_ss_kernel<MODE, 2, 64, true, true> : ss_kernel<MODE, 2, 64>(p.pairable);   // T == 2
