@@ -1692,6 +1692,7 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
 // torch.rand: 34 us) and lose where most blocks go through the GELU (randn: 72 us, perf log v103, call BF). The
 // choice follows the share of all-zero blocks in the call before on this stream: every CTA reads the same slot, so
 // both groups of a CTA choose alike (each turn wait needs the other group's pass). It changes only the schedule.
+// An output in compressible memory overrides it (Params::free_groups).
 struct TurnChoice {
   __device__ static bool turns(const Params& p) {
     if (!p.turn_stats) return true;
