@@ -453,6 +453,28 @@ def test_large_outputs_take_poisoned_compressible_memory_and_write_all_of_it(mod
     _check_against_float64(ref, x, out, 5e-3, "tf32, compressible output")
 
 
+def test_tf32_free_groups_in_compressible_memory_give_the_bits_of_the_turns(modules, monkeypatch):
+    """An output in compressible memory makes TF32's groups run free, whatever the call before counted; the same call
+    into the default pool after a mostly all-zero call takes turns. Both schedules must give the same bits, on mostly
+    all-zero and on GELU-heavy inputs (277 MB outputs)."""
+    ref, new = _pair(modules, 64, 128, 4, 2)
+    scope = type(new).forward.__globals__
+    torch.manual_seed(31)
+    mostly_zero = torch.rand(32, 64, 64, 64, device="cuda")
+    gelu_heavy = torch.randn(32, 64, 64, 64, device="cuda") * 4
+    assert _poison_own_pool(new, mostly_zero) is not None, "no compressible memory on this GPU"
+    free = {name: _poisoned_run(new, x) for name, x in (("mostly_zero", mostly_zero), ("gelu_heavy", gelu_heavy))}
+    monkeypatch.setitem(scope, "_COMPRESSIBLE_MIN_BYTES", 1 << 62)   # every output from the default pool
+    for name, x in (("mostly_zero", mostly_zero), ("gelu_heavy", gelu_heavy)):
+        _poisoned_run(new, mostly_zero)                  # the call before counts mostly all-zero blocks: turns
+        torch.full_like(free[name], float("nan"))        # the block the next output takes, poisoned
+        with torch.no_grad():
+            turns = new(x)
+        torch.cuda.synchronize()
+        assert torch.equal(turns, free[name]), name
+    _check_against_float64(ref, gelu_heavy, free["gelu_heavy"], 5e-3, "tf32, groups free in compressible memory")
+
+
 def _strided_forms(x):
     """x's values in layouts a caller may pass: channels-last, a permuted view, every other column of a wider tensor,
     and a contiguous view one element past a 16-byte boundary (the loaders' aligned fast paths must not assume)."""
