@@ -171,7 +171,7 @@ struct Params {
   // slot of the call before (TurnChoice). nullptr: always turns.
   int* turn_stats;
   unsigned turn_gen;
-  // TF32's 128-column SS kernel runs its groups free, never taking turns: set where the output lies in compressible
+  // TF32's 128-column SS kernels run their groups free, never taking turns: set where the output lies in compressible
   // memory, whose all-zero lines the L2 writes compressed; the turns paid for the DRAM fills of partial sectors, which
   // that memory makes cheap (perf log v109: -36 us on torch.rand; bf16's turns still win there, +35 us without).
   int free_groups;
