@@ -395,19 +395,20 @@ def test_calls_that_change_size_or_stream_match_the_reference(modules):
         _check_against_float64(ref, x, out, 5e-3, "tf32, side stream")
 
 
-def test_tf32_turns_chosen_by_the_call_before_give_the_same_bits(modules):
-    """TF32's 128-column kernel takes its groups' turns or not by the share of all-zero blocks that the call before
-    on the stream counted: after a torch.rand call (nearly all blocks zero) it takes turns, after a scaled-normal
-    call (most blocks through the GELU) it runs the groups free. The schedule must not change a bit, on either kind
-    of input."""
-    ref, new = _pair(modules, 16, 32, 4, 2)
+@pytest.mark.parametrize("dtype, tol", [(torch.float32, 5e-3), (torch.bfloat16, 3e-2)], ids=["tf32", "bf16"])
+def test_turns_chosen_by_the_call_before_give_the_same_bits(modules, dtype, tol):
+    """The 128-column paired kernels (TF32, and bf16 since v110) take their groups' turns or not by the share of
+    all-zero blocks that the call before on the stream counted: after a torch.rand call (nearly all blocks zero) they
+    take turns, after a scaled-normal call (most blocks through the GELU) they run the groups free. The schedule must
+    not change a bit, on either kind of input."""
+    ref, new = _pair(modules, 16, 32, 4, 2, dtype)
     torch.manual_seed(30)
-    mostly_zero = torch.rand(4, 16, 64, 64, device="cuda")
-    x = torch.randn(4, 16, 64, 64, device="cuda") * 4
+    mostly_zero = torch.rand(4, 16, 64, 64, device="cuda").to(dtype)
+    x = (torch.randn(4, 16, 64, 64, device="cuda") * 4).to(dtype)
     _poisoned_run(new, mostly_zero)
     after_zeros = _poisoned_run(new, x)      # turns
     after_gelu = _poisoned_run(new, x)       # free groups
-    _check_against_float64(ref, x, after_gelu, 5e-3, "tf32, groups free")
+    _check_against_float64(ref, x, after_gelu, tol, "groups free")
     assert torch.equal(after_zeros, after_gelu)
     _poisoned_run(new, x)
     zeros_after_gelu = _poisoned_run(new, mostly_zero)   # free groups

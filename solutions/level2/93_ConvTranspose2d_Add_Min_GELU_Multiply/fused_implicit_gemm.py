@@ -166,7 +166,7 @@ struct Params {
   const uint4* xg;      // SS path: channels-last copy of x, [quads][xg_rows][16 bytes]
   int halo, npos, xg_rows;   // SS path: A rows before m0 (taps), rows per stage slab, rows per xg quad
   int bn, bblocks;      // GEMM columns per CTA; packed B k-blocks per slice (2 * nkb: hi and lo parts, exact SS)
-  // TF32's 128-column kernel: all-zero and total (warp, block) counts of the calls on this stream, three slots
+  // The 128-column paired kernels: all-zero and total (warp, block) counts of the calls on this stream, three slots
   // [zeros, blocks]; call turn_gen adds to slot turn_gen % 3 (zeroed by its pre-pass) and takes its turns from the
   // slot of the call before (TurnChoice). nullptr: always turns.
   int* turn_stats;
@@ -1575,7 +1575,7 @@ struct DeferredZeros {
 // SMEM_XPOSE: the quad transposition through shared memory (SmemTranspose at `scratch`), else by shuffles.
 // DEFER: the all-zero blocks are left in *dz for the next tile's chunk loop (DeferredZeros).
 template <typename T, int BNT, bool NEAR0_FORM, int ZERO_ORDER, int GELU_ORDER, bool SMEM_XPOSE, bool DEFER = false>
-__device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
+__device__ __forceinline__ int transposed_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
                                                     int m0, int nslice, int wig, int lane, const Epilogue& epi,
                                                     uint32_t scratch, DeferredZeros<T>* dz = nullptr) {
   const int lt = lane & 3;
@@ -1686,13 +1686,15 @@ __device__ __forceinline__ void transposed_epilogue(const Params& p, float (&acc
     dz->zeros_seen += zero_count;
     dz->blocks_seen += BNT / 8;
   }
+  return VOTES_FIRST ? __popc(zero_blocks) : zero_count;
 }
 
-// Whether a call's TF32 groups take turns. The turns win where tiles are mostly all-zero (kernelbench-v0.1
-// torch.rand: 34 us) and lose where most blocks go through the GELU (randn: 72 us, perf log v103, call BF). The
-// choice follows the share of all-zero blocks in the call before on this stream: every CTA reads the same slot, so
-// both groups of a CTA choose alike (each turn wait needs the other group's pass). It changes only the schedule.
-// An output in compressible memory overrides it (Params::free_groups).
+// Whether a call's groups take turns (the 128-column paired kernels). The turns win where tiles are mostly all-zero
+// (kernelbench-v0.1 torch.rand: TF32 34 us) and lose where most blocks go through the GELU (randn: TF32 72 us, perf
+// log v103, call BF; bf16 21 us, perf log v110). The choice follows the share of all-zero blocks in the call before
+// on this stream: every CTA reads the same slot, so both groups of a CTA choose alike (each turn wait needs the other
+// group's pass). It changes only the schedule. For TF32 an output in compressible memory overrides it
+// (Params::free_groups).
 struct TurnChoice {
   __device__ static bool turns(const Params& p) {
     if (!p.turn_stats) return true;
@@ -1736,8 +1738,13 @@ __host__ __device__ constexpr int ss_max_stages(int mode, int bnt) {
 // CIC = KB_CI: its x_lo fragments for a whole chunk live in registers). BNT: GEMM columns per CTA.
 // PAIRED: p.pairable, as a template argument so each kernel holds only the epilogue it runs.
 // XA: exact fp32's A from registers, loaded from stages of NCHW x (XaPipe; TAPS = 2, one k-block per chunk).
-// The SS kernels whose all-zero blocks wait for the next tile (DeferredZeros), and which count them (TurnChoice).
+// The SS kernels whose all-zero blocks wait for the next tile (DeferredZeros).
 __host__ __device__ constexpr bool defers_zero_blocks(int mode, int bnt, bool paired) { return mode == TF32 && bnt == 128 && paired; }
+// The SS kernels whose turns TurnChoice picks: TF32's deferring kernel, and the 16-bit 128-column paired kernels, which
+// count the all-zero blocks of their votes (bf16 randn -21 us, torch.rand unchanged: perf log v110).
+__host__ __device__ constexpr bool counts_zero_blocks(int mode, int bnt, bool paired) {
+  return bnt == 128 && paired && (mode == TF32 || mode == BF16 || mode == F16);
+}
 template <int MODE, int TAPS, int BNT, bool PAIRED, bool XA = false>
 __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma_ss_kernel(const __grid_constant__ Params p) {
   using T = typename Traits<MODE>::T;
@@ -1786,7 +1793,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   // chunks this is a full turn, as bf16's two chunks already were (18 us faster than half turns). The 64-column
   // kernels (small problems, two CTAs per SM) measured 1.5 us slower with turns, so they keep free-running groups.
   constexpr bool TURNS = !SPLIT && BNT == 128;
-  const bool turns = TURNS && !p.free_groups && (!defers_zero_blocks(MODE, BNT, PAIRED) || TurnChoice::turns(p));
+  const bool turns = TURNS && !p.free_groups && (!counts_zero_blocks(MODE, BNT, PAIRED) || TurnChoice::turns(p));
   const int other_count = turns ? Schedule(p, 1 - g).count : 0;
   const int turn_chunk = (p.nchunk * 7 + 7) / 8 - 1;   // ceil(7 nchunk / 8) - 1: the chunk whose refill the turn follows
   const int nitems = sched.count * p.nchunk;
@@ -1825,6 +1832,8 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   float acc[WG_MB][ACC];
   constexpr bool DEFER = defers_zero_blocks(MODE, BNT, PAIRED);
   DeferredZeros<T> dz{static_cast<T*>(p.out), 0, 0u};
+  constexpr bool COUNT_VOTES = counts_zero_blocks(MODE, BNT, PAIRED) && !DEFER;
+  int votes_zero = 0, votes = 0;   // COUNT_VOTES: the warp's all-zero blocks and blocks so far (TurnChoice)
   const int dz_per_chunk = (BNT / 8 + p.nchunk - 1) / p.nchunk;
 
   // XA: a stage is free once its chunk's fragments are in registers, not when its wgmmas retire
@@ -1993,11 +2002,18 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
 #pragma unroll
     for (int mb = 0; mb < WG_MB; ++mb) fence_acc(acc[mb]);
     auto finish = [&](float (&c)[WG_MB][BNT / 2]) {
-      if constexpr (PAIRED)
-        transposed_epilogue<T, BNT, MODE != F32X3, MODE == TF32 ? PER_PAIR : VALUES_FIRST,
-                            MODE == TF32 && !SMEM_XPOSE ? PER_PAIR : PREDICATED, SMEM_XPOSE, DEFER>(
-            p, c, tab, m0, nslice, wig, lane, epi, xpose_scratch, &dz);
-      else unpaired_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
+      if constexpr (PAIRED) {
+        const int zero_blocks =
+            transposed_epilogue<T, BNT, MODE != F32X3, MODE == TF32 ? PER_PAIR : VALUES_FIRST,
+                                MODE == TF32 && !SMEM_XPOSE ? PER_PAIR : PREDICATED, SMEM_XPOSE, DEFER>(
+                p, c, tab, m0, nslice, wig, lane, epi, xpose_scratch, &dz);
+        if constexpr (COUNT_VOTES) {
+          votes_zero += zero_blocks;
+          votes += BNT / 8;
+        }
+      } else {
+        unpaired_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
+      }
     };
     if constexpr (SPLIT) {
       float sum[WG_MB][BNT / 2];
@@ -2014,6 +2030,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
     dz.store(p, epi, 0, BNT / 8);
     TurnChoice::count(p, dz.zeros_seen, dz.blocks_seen, lane);
   }
+  if constexpr (COUNT_VOTES) TurnChoice::count(p, votes_zero, votes, lane);
   if (sched.extra) switch_slice(sched.last_slice);
 }
 
@@ -2407,7 +2424,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   p.tma = use_ss && !p.xa && use_tma_refill(esz) && encode_xg_map(p, quads, p.CIC / (16 / esz)) ? 1 : 0;
   p.turn_stats = nullptr;
   p.turn_gen = 0;
-  if (use_ss && defers_zero_blocks(MODE, p.bn, p.pairable)) p.turn_stats = turn_stats(x, stream, p.turn_gen);
+  if (use_ss && counts_zero_blocks(MODE, p.bn, p.pairable)) p.turn_stats = turn_stats(x, stream, p.turn_gen);
   if (use_ss) {
     const int row_blocks = (p.xg_rows + PREP_THREADS - 1) / PREP_THREADS, pre_blocks = row_blocks * quads;
     prefer_max_smem_carveout(reinterpret_cast<const void*>(prep_wgmma_kernel<MODE>), dev);
@@ -2629,7 +2646,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v109",
+            name="ct93_fused_implicit_gemm_v110",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward", "ct93_compressible_supported"],
