@@ -1548,7 +1548,6 @@ struct DeferredZeros {
   int cleft;      // channels of the slice left from block 0
   uint32_t mask;  // bit t: block t not stored yet (bit 31: this lane's position is valid)
   bool defer = true;   // this tile's all-zero blocks are left for the next tile
-  int zeros_seen = 0, blocks_seen = 0;   // the warp's all-zero blocks and blocks so far (TurnChoice)
   __device__ __forceinline__ void store(const Params& p, const Epilogue& epi, int first, int end) {
     const float z = epi.zero_mul(0.f);
     const float2 zeros[4] = {{z, z}, {z, z}, {z, z}, {z, z}};
@@ -1616,8 +1615,8 @@ __device__ __forceinline__ int transposed_epilogue(const Params& p, float (&acc)
   // on kernelbench-v0.1, TF32 4.5 us slower, so the 32-bit kernels vote block by block (perf log v64).
   constexpr bool VOTES_FIRST = sizeof(T) == 2;
   if constexpr (DEFER)
-    *dz = DeferredZeros<T>{zchan, cleft, zvalid ? 0x80000000u : 0u, dz->defer, dz->zeros_seen, dz->blocks_seen};
-  [[maybe_unused]] int zero_count = 0;   // DEFER: this tile's all-zero blocks, for the next tile's choice
+    *dz = DeferredZeros<T>{zchan, cleft, zvalid ? 0x80000000u : 0u, dz->defer};
+  [[maybe_unused]] int zero_count = 0;   // DEFER: this tile's all-zero blocks (the next tile's choice, TurnChoice)
   [[maybe_unused]] const SmemTranspose xpose(scratch, lane);
   uint32_t zero_blocks = 0;   // VOTES_FIRST: bit t set when block t clamps to +0
   if constexpr (VOTES_FIRST) {
@@ -1681,11 +1680,7 @@ __device__ __forceinline__ int transposed_epilogue(const Params& p, float (&acc)
     __syncwarp();
     fixup_nans<T>(p, m0 + 32 * wig, 32, nslice * BNT, BNT, lane, epi);
   }
-  if constexpr (DEFER) {
-    dz->defer = 2 * zero_count >= BNT / 8;
-    dz->zeros_seen += zero_count;
-    dz->blocks_seen += BNT / 8;
-  }
+  if constexpr (DEFER) dz->defer = 2 * zero_count >= BNT / 8;
   return VOTES_FIRST ? __popc(zero_blocks) : zero_count;
 }
 
@@ -1832,8 +1827,8 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   float acc[WG_MB][ACC];
   constexpr bool DEFER = defers_zero_blocks(MODE, BNT, PAIRED);
   DeferredZeros<T> dz{static_cast<T*>(p.out), 0, 0u};
-  constexpr bool COUNT_VOTES = counts_zero_blocks(MODE, BNT, PAIRED) && !DEFER;
-  int votes_zero = 0, votes = 0;   // COUNT_VOTES: the warp's all-zero blocks and blocks so far (TurnChoice)
+  constexpr bool COUNTS = counts_zero_blocks(MODE, BNT, PAIRED);
+  int zeros_seen = 0, blocks_seen = 0;   // COUNTS: the warp's all-zero blocks and blocks so far (TurnChoice)
   const int dz_per_chunk = (BNT / 8 + p.nchunk - 1) / p.nchunk;
 
   // XA: a stage is free once its chunk's fragments are in registers, not when its wgmmas retire
@@ -2007,9 +2002,9 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
             transposed_epilogue<T, BNT, MODE != F32X3, MODE == TF32 ? PER_PAIR : VALUES_FIRST,
                                 MODE == TF32 && !SMEM_XPOSE ? PER_PAIR : PREDICATED, SMEM_XPOSE, DEFER>(
                 p, c, tab, m0, nslice, wig, lane, epi, xpose_scratch, &dz);
-        if constexpr (COUNT_VOTES) {
-          votes_zero += zero_blocks;
-          votes += BNT / 8;
+        if constexpr (COUNTS) {
+          zeros_seen += zero_blocks;
+          blocks_seen += BNT / 8;
         }
       } else {
         unpaired_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
@@ -2026,11 +2021,8 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
       finish(acc);
     }
   }
-  if constexpr (DEFER) {
-    dz.store(p, epi, 0, BNT / 8);
-    TurnChoice::count(p, dz.zeros_seen, dz.blocks_seen, lane);
-  }
-  if constexpr (COUNT_VOTES) TurnChoice::count(p, votes_zero, votes, lane);
+  if constexpr (DEFER) dz.store(p, epi, 0, BNT / 8);
+  if constexpr (COUNTS) TurnChoice::count(p, zeros_seen, blocks_seen, lane);
   if (sched.extra) switch_slice(sched.last_slice);
 }
 
@@ -2646,7 +2638,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v110",
+            name="ct93_fused_implicit_gemm_v111",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward", "ct93_compressible_supported"],
