@@ -1536,7 +1536,7 @@ __device__ __forceinline__ void store_block(T* chan, int plane, int row, bool va
 }
 
 // A warp's all-zero blocks of one tile, left for the group's next tile to store (TF32's 128-column kernel): a few
-// at the end of each chunk, while the tensor cores run. Their value is one constant, so they hold no registers
+// after each chunk's wgmma issue, while the tensor cores run. Their value is one constant, so they hold no registers
 // but their place. Stored in the epilogue, a tile's 64 KB come as one burst that the memory system holds back, and
 // the group's warps wait on it with no tensor work of their own in flight (H100, kernelbench-v0.1 torch.rand: TF32
 // 39-43 us faster deferred: perf log v99). A warp defers only after a tile in which at least half its blocks were
@@ -1974,6 +1974,11 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
           wgmma_commit();
         }
       }
+      // Here, between the issue and the wait. At the chunk's end instead, after the refill, is 15-29 us slower on
+      // an H100 and 26 us faster on an H200 (kernelbench-v0.1 torch.rand: perf log v112).
+      if constexpr (DEFER) {
+        dz.store(p, epi, min(chunk * dz_per_chunk, BNT / 8), min((chunk + 1) * dz_per_chunk, BNT / 8));
+      }
       if constexpr (!XA) wgmma_wait<IN_FLIGHT>();
       // Every warp of the group is past the wait: item q - IN_FLIGHT's wgmmas are done (XA: item q's fragments
       // are in registers), so its stage takes item q + nstages - STAGE_LAG.
@@ -1988,13 +1993,6 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
       // chunk's wait and refill, not right after its issue: 3-4 us faster for TF32 (perf log v63).
       if constexpr (TURNS) {
         if (turns && chunk == turn_chunk && (g == 0 ? k : k + 1) < other_count) turn_pass(g);
-      }
-      // The deferred all-zero blocks go last, after the chunk's wait, barrier and refill. Between the issue and the
-      // wait they held the group barrier, and so the refill, until the slowest warp's stores had issued (H200,
-      // kernelbench-v0.1 torch.rand: 26 us faster here; in two halves, one on either side, 17 us slower: perf log
-      // v112).
-      if constexpr (DEFER) {
-        dz.store(p, epi, min(chunk * dz_per_chunk, BNT / 8), min((chunk + 1) * dz_per_chunk, BNT / 8));
       }
     }
     wgmma_wait<0>();
@@ -2642,7 +2640,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v112",
+            name="ct93_fused_implicit_gemm_v111",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward", "ct93_compressible_supported"],
