@@ -1974,8 +1974,8 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
           wgmma_commit();
         }
       }
-      // Here, between the issue and the wait. At the chunk's end instead, after the refill, is 15-29 us slower on
-      // an H100 and 26 us faster on an H200 (kernelbench-v0.1 torch.rand: perf log v112).
+      // Here, between the issue and the wait. At the chunk's end, after the refill (v112), they were 26 us faster
+      // on an H200 but on an H100 never faster: 0 to 29 us slower (v0.1 torch.rand: perf log, calls CH-CJ).
       if constexpr (DEFER) {
         dz.store(p, epi, min(chunk * dz_per_chunk, BNT / 8), min((chunk + 1) * dz_per_chunk, BNT / 8));
       }
