@@ -26,9 +26,11 @@ SOLUTIONS = REPO / "solutions" / PROBLEM
 HONEST = ("pytorch_reference", "cpp_cpu")
 GPU_ONLY = ("side_stream",)
 
-# cheat -> (status, flag or None, text the reason must contain)
+# cheat -> (status, flag or None, text the reason must contain, or a tuple of texts one of which it must contain)
 EXPECTED_CPU = {
-    "uninitialized_output": ("incorrect", None, "elements outside"),
+    # What CPU memory from torch.empty holds depends on the allocator: reused blocks of earlier outputs, which the
+    # worker poisons with NaN, or values that fail the tolerance check. Either diagnostic rejects the output.
+    "uninitialized_output": ("incorrect", None, ("elements outside", "NaN at")),
     "mutates_inputs": ("incorrect", "inputs_modified", "get_inputs#0"),
     "caches_output": ("incorrect", None, "get_inputs#0"),
     "returns_zeros": ("incorrect", None, "elements outside"),
@@ -80,7 +82,8 @@ def test_cheat_is_caught_on_cpu(cpu_run, name):
     status, flag, reason = EXPECTED_CPU[name]
     row, record = table.loc[name], records[name]
     assert row["status"] == status == record["status"], row["message"]
-    assert reason in row["message"] and record["message"] == row["message"]
+    reasons = (reason,) if isinstance(reason, str) else reason
+    assert any(text in row["message"] for text in reasons) and record["message"] == row["message"], row["message"]
     if flag:
         assert flag in str(row["flags"]).split(";") and flag in record["flags"]
     assert not bool(row["correct"]) and math.isnan(row["speedup_eager"]) and math.isnan(record["speedup_eager"])
