@@ -144,6 +144,7 @@ GEOMETRIES = [  # (batch, cin, cout, H, W, k, s): what each reaches (TF32 / exac
     (1, 8, 40, 5, 72, 4, 2),      # exact XA's widest rows (W + 1 + 4 lead columns within two 40-column boxes, W
                                   # a multiple of 4 for TMA's 16-byte pitch)
     (1, 8, 40, 5, 76, 4, 2),      # 4 columns wider: exact on the channels-last copy again
+    (2, 72, 40, 4, 9, 4, 2),      # Cin 72: TF32H's pre-pass block writes 9 quads, the last one partly
 ]
 
 
@@ -151,31 +152,33 @@ def _ss(mode, taps, columns):
     return f"ct93_wgmma_ss_kernel<{mode},{taps},{columns},"
 
 
-# The main kernel each geometry launches, in TF32 and in exact fp32 (template arguments: mode 0 TF32,
-# 1 exact; taps, 0 for any T; GEMM columns per CTA; for the SS kernel, whether its epilogue is the
+# The main kernel each geometry launches, in TF32 and in exact fp32 (template arguments: mode 4 TF32 through the
+# fp16 instruction (TF32H), 0 TF32, 1 exact; taps, 0 for any T; GEMM columns per CTA; for the SS kernel, whether
+# its epilogue is the
 # pairable one and whether it reads A from NCHW x (XA: exact fp32 on the geometries in XA_GEOMETRIES), which
 # the test appends). Checked below, so the comments above stay true.
 KERNELS = {
-    (3, 16, 32, 12, 12, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
-    (2, 8, 16, 9, 9, 4, 2): (_ss(0, 2, 64), _ss(1, 2, 64)),
-    (12, 8, 16, 3, 3, 4, 2): (_ss(0, 2, 64), _ss(1, 2, 64)),
-    (3, 16, 40, 4, 64, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
-    (2, 8, 37, 9, 9, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
-    (2, 20, 24, 7, 16, 3, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
-    (2, 5, 40, 9, 12, 3, 1): (_ss(0, 0, 128), "ct93_fused_kernel<1>"),
-    (2, 8, 8, 7, 8, 1, 1): (_ss(0, 0, 128), "ct93_fused_kernel<1>"),
-    (1, 3, 5, 6, 8, 5, 3): (_ss(0, 2, 64), _ss(1, 2, 64)),
-    (1, 25, 16, 8, 24, 6, 2): (_ss(0, 0, 128), "ct93_fused_kernel<1>"),
-    (2, 16, 32, 4, 60, 5, 2): (_ss(0, 0, 128), "ct93_fused_kernel<1>"),
-    (2, 8, 16, 9, 9, 6, 2): (_ss(0, 0, 128), "ct93_fused_kernel<1>"),
-    (1, 8, 16, 3, 500, 4, 2): (_ss(0, 2, 64), _ss(1, 2, 64)),
-    (8, 32, 160, 39, 41, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
-    (1, 8, 40, 3, 179, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
-    (1, 8, 40, 3, 128, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
+    (3, 16, 32, 12, 12, 4, 2): (_ss(4, 2, 128), _ss(1, 2, 64)),
+    (2, 8, 16, 9, 9, 4, 2): (_ss(4, 2, 64), _ss(1, 2, 64)),
+    (12, 8, 16, 3, 3, 4, 2): (_ss(4, 2, 64), _ss(1, 2, 64)),
+    (3, 16, 40, 4, 64, 4, 2): (_ss(4, 2, 128), _ss(1, 2, 64)),
+    (2, 8, 37, 9, 9, 4, 2): (_ss(4, 2, 128), _ss(1, 2, 64)),
+    (2, 20, 24, 7, 16, 3, 2): (_ss(4, 2, 128), _ss(1, 2, 64)),
+    (2, 5, 40, 9, 12, 3, 1): (_ss(4, 0, 128), "ct93_fused_kernel<1>"),
+    (2, 8, 8, 7, 8, 1, 1): (_ss(4, 0, 128), "ct93_fused_kernel<1>"),
+    (1, 3, 5, 6, 8, 5, 3): (_ss(4, 2, 64), _ss(1, 2, 64)),
+    (1, 25, 16, 8, 24, 6, 2): (_ss(4, 0, 128), "ct93_fused_kernel<1>"),
+    (2, 16, 32, 4, 60, 5, 2): (_ss(4, 0, 128), "ct93_fused_kernel<1>"),
+    (2, 8, 16, 9, 9, 6, 2): (_ss(4, 0, 128), "ct93_fused_kernel<1>"),
+    (1, 8, 16, 3, 500, 4, 2): (_ss(4, 2, 64), _ss(1, 2, 64)),
+    (8, 32, 160, 39, 41, 4, 2): (_ss(4, 2, 128), _ss(1, 2, 64)),
+    (1, 8, 40, 3, 179, 4, 2): (_ss(4, 2, 128), _ss(1, 2, 64)),
+    (1, 8, 40, 3, 128, 4, 2): (_ss(4, 2, 128), _ss(1, 2, 64)),
     (1, 4, 8, 3, 320, 6, 2): ("ct93_fused_kernel<0>", "ct93_fused_kernel<1>"),
-    (2, 13, 40, 10, 48, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
-    (1, 8, 40, 5, 72, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
-    (1, 8, 40, 5, 76, 4, 2): (_ss(0, 2, 128), _ss(1, 2, 64)),
+    (2, 13, 40, 10, 48, 4, 2): (_ss(4, 2, 128), _ss(1, 2, 64)),
+    (1, 8, 40, 5, 72, 4, 2): (_ss(4, 2, 128), _ss(1, 2, 64)),
+    (1, 8, 40, 5, 76, 4, 2): (_ss(4, 2, 128), _ss(1, 2, 64)),
+    (2, 72, 40, 4, 9, 4, 2): (_ss(4, 2, 128), _ss(1, 2, 64)),
 }
 XA_GEOMETRIES = {(3, 16, 40, 4, 64, 4, 2), (2, 13, 40, 10, 48, 4, 2), (1, 8, 40, 5, 72, 4, 2)}
 
@@ -256,6 +259,49 @@ def test_16bit_matches_float64_reference(modules, geometry, dtype, tol):
     assert out.dtype == dtype
     expected = _check_against_float64(ref, x, out, tol, str(dtype))
     assert (expected < 0).float().mean() > 0.1, "inputs must exercise the GELU branch"
+
+
+@pytest.mark.parametrize("cout", [32, 16], ids=["128col", "64col"])
+@pytest.mark.parametrize("x_scale, w_scale", [(2.0**-40, 1.0), (2.0**40, 2.0**-40), (1.0, 2.0**-20), (2.0**-20, 2.0**20),
+                                              (2.0**-100, 1.0), (1.0, 2.0**-70)],
+                         ids=["x2^-40", "x2^40,w2^-40", "w2^-20", "x2^-20,w2^20", "x2^-100", "w2^-70"])
+def test_tf32_operands_of_any_magnitude_keep_tf32_accuracy(modules, cout, x_scale, w_scale):
+    """TF32 runs as fp16 products of operands scaled by powers of two (TF32H): x and the weights are each brought
+    into fp16's range, so the error relative to the output stays TF32's at any magnitude. Past the scales'
+    clamp (2**-100 and 2**-70 here) the operands fall out of fp16's range and their outputs take the fp32 fixup.
+    With no add and the bias scaled alike, every output is GELU(min(s * y, 0)) * mul for a conv result y of order 1
+    and s = x_scale * w_scale <= 1 (GELU sends larger negatives to 0), so the check is relative to the output's own
+    scale, however small."""
+    ref, new = _pair(modules, 16, cout, 4, 2, add=0.0)
+    with torch.no_grad():
+        for model in (ref, new):
+            model.conv_transpose.weight.mul_(w_scale)
+            model.conv_transpose.bias.mul_(x_scale * w_scale)
+    torch.manual_seed(6)
+    x = torch.randn(3, 16, 12, 12, device="cuda") * 4 * x_scale
+    out = _run_with_tf32(new, x, allow_tf32=True)
+    with torch.no_grad():
+        expected = ref.double()(x.double())
+    assert not out.isnan().any(), "unwritten (poisoned) or NaN output"
+    scale = expected.abs().max().item()
+    assert scale > 0 and (expected < 0).float().mean() > 0.1
+    err = (out.double() - expected).abs().max().item() / scale
+    assert err <= 5e-3, f"max error {err:.2e} of the output's scale"
+
+
+def test_tf32_input_with_a_far_outlier_keeps_tf32_accuracy(modules):
+    """Image 1 holds one value 2**40 times the other values. Whether or not x's scale sample meets it, the operands
+    fp16 cannot then hold (the outlier, or the others under its normal range) take the fp32 fixup."""
+    ref, new = _pair(modules, 16, 32, 4, 2)
+    torch.manual_seed(7)
+    x = torch.randn(3, 16, 12, 12, device="cuda") * 4
+    x[1, 3, 5, 6] = 2.0**40
+    out = _run_with_tf32(new, x, allow_tf32=True)
+    with torch.no_grad():
+        expected = ref.double()(x.double())
+    for image in range(3):
+        err = _error_of_scale(out[image], expected[image])
+        assert err <= 5e-3, f"image {image}: max error {err:.2e} of the output scale"
 
 
 @pytest.mark.parametrize("mode, cout", [("tf32", 256), ("exact", 256), ("tf32", 16)],

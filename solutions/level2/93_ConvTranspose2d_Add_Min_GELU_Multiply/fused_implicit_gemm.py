@@ -11,6 +11,12 @@ it lies and the wgmmas take A from registers (XA), where exact fp32 splits it an
 No intermediate of the convolution result is ever stored. Outputs of 256 MB and more come from a MemPool over
 compressible memory (Compute Data Compression), where the L2 writes the mostly-zero output to DRAM compressed.
 
+TF32 (fp32 with torch.backends.cudnn.allow_tf32, PyTorch's default) runs the fp16 wgmma on the SS path (TF32H):
+TF32 keeps 10 mantissa bits of each operand, and so does fp16. Once each image of x and the weights are scaled by
+a power of two into fp16's range, the fp16 products are TF32's products, summed in fp32, at twice TF32's rate and
+from half the bytes. Operands still outside fp16's normal range become NaN, and the NaN fixup recomputes their
+outputs in fp32.
+
 GEMM view (stride S, kernel K, T = ceil(K/S) taps per dim, phases ph,pw in [0,S)):
     out[n, co, S*i+ph, S*j+pw] = bias[co]
         + sum_{ci, a<T, b<T} x[n, ci, i-a, j-b] * w[ci, co, ph+S*a, pw+S*b]
@@ -45,6 +51,7 @@ _CUDA_SRC = r"""
 #include <cuda_fp16.h>
 #include <stdint.h>
 #include <climits>
+#include <cfloat>
 #include <cuda.h>
 #include <cudaTypedefs.h>
 
@@ -84,13 +91,19 @@ static_assert(8 * GROUPS * STAGES <= MBAR_BYTES, "mbarrier area too small");
 constexpr int NPAIR = BN / 16;               // pairs of n8 blocks per k-block of packed B
 constexpr int KB_BYTES = NPAIR * 32 * 16;    // packed B bytes per k-block (uint4 per lane per pair)
 
-enum Mode : int { TF32 = 0, F32X3 = 1, BF16 = 2, F16 = 3 };
+// TF32H: TF32 precision through the fp16 instruction, on power-of-two scaled operands (see tf32h_bits); fp32 in
+// and out. TF32 itself serves the shapes whose stages do not fit the SS kernels.
+enum Mode : int { TF32 = 0, F32X3 = 1, BF16 = 2, F16 = 3, TF32H = 4 };
 
 template <int MODE> struct Traits;
 template <> struct Traits<TF32>  { using T = float;          static constexpr int KB_CI = 8;  };
 template <> struct Traits<F32X3> { using T = float;          static constexpr int KB_CI = 8;  };
 template <> struct Traits<BF16>  { using T = __nv_bfloat16;  static constexpr int KB_CI = 16; };
 template <> struct Traits<F16>   { using T = __half;         static constexpr int KB_CI = 16; };
+template <> struct Traits<TF32H> { using T = float;          static constexpr int KB_CI = 16; };
+// The operand type in shared memory (Traits::T is the type of x, the weights and the output)
+template <int MODE> using OpT = std::conditional_t<MODE == TF32H, __half, typename Traits<MODE>::T>;
+__host__ __device__ constexpr bool tf32_family(int mode) { return mode == TF32 || mode == TF32H; }
 
 __device__ __forceinline__ float to_f(float v) { return v; }
 __device__ __forceinline__ float to_f(__nv_bfloat16 v) { return __bfloat162float(v); }
@@ -100,6 +113,20 @@ template <> __device__ __forceinline__ float from_f<float>(float v) { return v; 
 template <> __device__ __forceinline__ __nv_bfloat16 from_f<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
 template <> __device__ __forceinline__ __half from_f<__half>(float v) { return __float2half_rn(v); }
 
+// TF32H's operands: v * 2^e in fp16, which keeps TF32's 10 mantissa bits inside fp16's normal range. Outside it
+// (nonzero under 2^-14, over 65504, inf, NaN) the operand becomes NaN, and the NaN fixup recomputes its outputs.
+__device__ __forceinline__ uint16_t tf32h_bits(float v, float scale) {
+  const float s = v * scale, a = fabsf(s);
+  return a <= 65504.f && (a >= 0x1p-14f || v == 0.f) ? __half_as_ushort(__float2half_rn(s)) : (uint16_t)0x7e00u;
+}
+// The exponent e that puts a tensor's largest finite magnitude in [2^14, 2^15): its operands then lose no TF32 bit
+// down to 2^-28 of it. Clamped to +-60, so that 2^-(e_x + e_w) is a normal float.
+__device__ __forceinline__ int tf32h_exponent(float maxabs) {
+  if (!(maxabs > 0.f)) return 0;
+  const int e = 14 - ((int)(__float_as_uint(maxabs) >> 23) - 127);
+  return max(-60, min(60, e));
+}
+__device__ __forceinline__ float exp2_int(int e) { return __int_as_float((127 + e) << 23); }
 __device__ __forceinline__ uint32_t f2tf32(float v) {
   uint32_t r;
   asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(v));
@@ -188,6 +215,7 @@ struct Params {
   int xa_half_bytes;    // xa: bytes of a stage's half (xa_slots grid rows of XA_BOXW columns)
   CUtensorMap xmap;     // xa: x as (W, H, Cin, Nb), box (XA_BOXW, 1, KB_CI, 1): half a grid row
   CUtensorMap xtmap;    // xa_tilebox: x as (W, Cin, H, Nb), box (XA_BOXW, KB_CI, xa_slots, 1): half a stage
+  const int* exps;      // TF32H: the scale exponents of x [0] and of the weights [1] (written by the pre-pass)
 };
 
 // Per-column epilogue info for the CTA's N-slice. 12 bytes (the host keeps the stride S, and so the phases, within
@@ -489,8 +517,8 @@ __device__ __forceinline__ void tma_copy_4d(uint32_t dst, const CUtensorMap* map
 // The A refills read xg with an L2 evict_last policy: the N-slices' CTAs of one run of tiles each read the same xg
 // rows, and the output stream (1.1 GB on kernelbench-v0.1) passing through the L2 between their reads would evict
 // them. Refills that read half their bytes from one L2-resident MB measured 26 us faster beside the zero stores; the
-// policy made TF32 18-34 us faster on torch.rand, and changed nothing on randn or without the zero stores (H100,
-// perf log v114-v117).
+// policy made TF32 34 us faster on torch.rand, and changed nothing on randn or without the zero stores (H100, perf
+// log v117).
 __device__ __forceinline__ void bulk_copy_g2s_if(bool one, uint32_t dst, const void* src, uint32_t bytes, uint32_t bar) {
   asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %4, 0;\n"
                ".reg .b64 keep;\ncreatepolicy.fractional.L2::evict_last.b64 keep, 1.0;\n"
@@ -961,8 +989,9 @@ constexpr int WG_MB = BM / 64;     // m64 row blocks per warp-group tile
 // (Vector idx of the packed B; run by prep_wgmma_kernel.)
 template <int MODE, typename WT>
 __device__ __forceinline__ void pack_b_wgmma_vec(const WT* __restrict__ w, uint4* __restrict__ out, int Cin, int Cout,
-                                                 int K, int S, int T_, int nkb, int bn, int bblocks, int idx) {
-  using T = typename Traits<MODE>::T;
+                                                 int K, int S, int T_, int nkb, int bn, int bblocks, int idx,
+                                                 float scale = 1.f) {
+  using T = OpT<MODE>;
   constexpr int KB_CI = Traits<MODE>::KB_CI;
   constexpr int EPV = 16 / (int)sizeof(T);   // elements per 16-byte vector
   const int row = idx & 7, khalf = (idx >> 3) & 1, ng = (idx >> 4) % (bn / 8);
@@ -985,6 +1014,8 @@ __device__ __forceinline__ void pack_b_wgmma_vec(const WT* __restrict__ w, uint4
     } else if constexpr (MODE == F32X3) {
       const uint32_t hi = f2tf32(f) & 0xffffe000u;
       v[e] = part == 0 ? hi : f2tf32(f - __uint_as_float(hi));
+    } else if constexpr (MODE == TF32H) {
+      h[e] = tf32h_bits(f, scale);
     } else {
       const T t = from_f<T>(f);
       h[e] = *reinterpret_cast<const uint16_t*>(&t);
@@ -1015,7 +1046,8 @@ __device__ __forceinline__ void fence_acc(float (&d)[N]) {
 // min, GELU, mul, and one store per existing output. Returns whether any pre-activation was NaN.
 template <typename T, int BNT>
 __device__ __forceinline__ bool store_row(const Params& p, const float (&acc)[BNT / 2], const ColInfo* tab, int lt,
-                                          T* orow, bool mval, int oh0, int ow0, const Epilogue& epi) {
+                                          T* orow, bool mval, int oh0, int ow0, const Epilogue& epi,
+                                          float unscale = 1.f) {
   bool anynan = false;
 #pragma unroll
   for (int part = 0; part < BNT / 32; ++part) {   // 8 values (4 n8 blocks) at a time: ILP without spills
@@ -1029,7 +1061,7 @@ __device__ __forceinline__ bool store_row(const Params& p, const float (&acc)[BN
 #pragma unroll
       for (int e = 0; e < 2; ++e) {
         const ColInfo c = tab[col + e];
-        const float pre = acc[(part * 4 + nb) * 4 + e] + c.bias;
+        const float pre = fmaf(acc[(part * 4 + nb) * 4 + e], unscale, c.bias);
         anynan |= isnan(pre);
         val[nb][e] = epi.clamp(pre);
         nz |= val[nb][e] != 0.f;
@@ -1065,9 +1097,11 @@ __device__ __forceinline__ int acc_row(int wig, int mb, int h, int lg) { return 
 // Epilogue of one warp group's BM x BNT tile when the columns do not form output pairs (S != 2 or
 // K odd; the pairs take transposed_epilogue): bias, add, min, GELU, mul and the stores.
 // Accumulator (mb, t*4 + 2h + e) is row acc_row(wig, mb, h, lg), column t*8 + 2lt + e of the tile.
+// unscale: the factor that undoes TF32H's operand scales (1 in the other modes).
 template <typename T, int BNT>
 __device__ __forceinline__ void unpaired_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
-                                                  int m0, int nslice, int wig, int lane, const Epilogue& epi) {
+                                                  int m0, int nslice, int wig, int lane, const Epilogue& epi,
+                                                  float unscale) {
   T* out = static_cast<T*>(p.out);
   const int lg = lane >> 2, lt = lane & 3;
   // One accumulator row (BNT values) per iteration; rolled loop (see the
@@ -1081,7 +1115,7 @@ __device__ __forceinline__ void unpaired_epilogue(const Params& p, float (&acc)[
     const bool mval = mr < p.Mtot;
     int oh0, ow0;
     T* orow = output_row(p, out, mval ? mr : p.Mtot - 1, oh0, ow0);
-    anynan |= store_row<T, BNT>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi);
+    anynan |= store_row<T, BNT>(p, acc[0], tab, lt, orow, mval, oh0, ow0, epi, unscale);
     // move the row queue down by one
 #pragma unroll
     for (int t = 0; t < BNT / 8; ++t)
@@ -1133,8 +1167,9 @@ constexpr int SS_MIN_STAGES = 4, SS_MAX_STAGES = MBAR_BYTES / (8 * GROUPS);
 template <int MODE, typename T>
 __device__ __forceinline__ void grid_channels_last_row(const T* __restrict__ x, uint4* __restrict__ xg, int Cin,
                                                        int H, int W, int Hq, int Wq, int halo, int Mtot, int rows,
-                                                       FastDiv fWq, FastDiv fHq, int quad, int r) {
-  constexpr int QE = 16 / (int)sizeof(T);
+                                                       FastDiv fWq, FastDiv fHq, int quad, int r,
+                                                       float scale = 1.f) {
+  constexpr int QE = 16 / (int)sizeof(OpT<MODE>);
   if (r >= rows) return;
   const int m = r - halo;
   int64_t base = -1;
@@ -1152,6 +1187,8 @@ __device__ __forceinline__ void grid_channels_last_row(const T* __restrict__ x, 
       words[e] = f2tf32(in ? x[base + (int64_t)e * H * W] : 0.f);
     } else if constexpr (MODE == F32X3) {
       words[e] = __float_as_uint(in ? x[base + (int64_t)e * H * W] : 0.f);   // full fp32: split in the kernel
+    } else if constexpr (MODE == TF32H) {
+      halves[e] = tf32h_bits(in ? x[base + (int64_t)e * H * W] : 0.f, scale);
     } else {
       const T v = in ? x[base + (int64_t)e * H * W] : from_f<T>(0.f);
       halves[e] = *reinterpret_cast<const uint16_t*>(&v);
@@ -1165,6 +1202,30 @@ __device__ __forceinline__ void grid_channels_last_row(const T* __restrict__ x, 
 // copy of x (SS path; none otherwise), row_blocks blocks per channel quad; the remaining
 // blocks repack the weights.
 constexpr int PREP_THREADS = 256;
+// TF32H: the largest finite magnitude of a fixed sample of v[0, count): 64 runs of 16 consecutive values spread
+// over it, the same for every block that draws it (block-wide; every thread gets it). Only the speed depends on
+// how well it stands for the tensor: operands it puts out of fp16's range take the fp32 fixup.
+__device__ __forceinline__ float sampled_maxabs(const float* __restrict__ v, int64_t count, float* part) {
+  float m = 0.f;
+  const int tid = threadIdx.x;
+#pragma unroll
+  for (int s = 0; s < 4; ++s) {
+    const int64_t idx = (int64_t)(tid / 16 + 16 * s) * (count / 64) + tid % 16;
+    if (idx < count) {
+      const float a = fabsf(v[idx]);
+      if (a <= FLT_MAX) m = fmaxf(m, a);
+    }
+  }
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
+  if ((tid & 31) == 0) part[tid >> 5] = m;
+  __syncthreads();
+  m = 0.f;
+#pragma unroll
+  for (int i = 0; i < PREP_THREADS / 32; ++i) m = fmaxf(m, part[i]);
+  __syncthreads();   // part is free again
+  return m;
+}
 template <int MODE>
 __global__ void __launch_bounds__(PREP_THREADS) prep_wgmma_kernel(const __grid_constant__ Params p, uint4* xg,
                                                                   uint4* bpack, int row_blocks, int pre_blocks,
@@ -1175,7 +1236,29 @@ __global__ void __launch_bounds__(PREP_THREADS) prep_wgmma_kernel(const __grid_c
   asm volatile("griddepcontrol.launch_dependents;");
   const int b = blockIdx.x;
   if (p.turn_stats && b == 0 && threadIdx.x < 2) p.turn_stats[2 * (p.turn_gen % 3) + threadIdx.x] = 0;
-  if (b < pre_blocks) {
+  if constexpr (MODE == TF32H) {
+    // x's blocks (pre_blocks of them) loop over the row blocks of every quad with x's one scale; the weights' blocks
+    // pack with theirs. The first block of each writes its exponent for the main kernel.
+    __shared__ float part[PREP_THREADS / 32];
+    if (b < pre_blocks) {
+      const float* x = static_cast<const float*>(p.x);
+      const int e = tf32h_exponent(sampled_maxabs(x, (int64_t)p.Nb * p.Cin * p.H * p.W, part));
+      if (b == 0 && threadIdx.x == 0) const_cast<int*>(p.exps)[0] = e;
+      const int units = row_blocks * (p.CIC / 8 * p.nchunk);   // every quad of xg, padding channels included
+      for (int u = b; u < units; u += pre_blocks)
+        grid_channels_last_row<MODE, T>(x, xg, p.Cin, p.H, p.W, p.Hq, p.Wq, p.halo, p.Mtot, p.xg_rows, p.fWq, p.fHq,
+                                        u / row_blocks, (u % row_blocks) * PREP_THREADS + (int)threadIdx.x,
+                                        exp2_int(e));
+    } else {
+      const int e = tf32h_exponent(sampled_maxabs(static_cast<const float*>(p.w),
+                                                  (int64_t)p.Cin * p.Cout * p.K * p.K, part));
+      if (b == pre_blocks && threadIdx.x == 0) const_cast<int*>(p.exps)[1] = e;
+      const int idx = (b - pre_blocks) * PREP_THREADS + (int)threadIdx.x;
+      if (idx < total_lanes)
+        pack_b_wgmma_vec<MODE, T>(static_cast<const T*>(p.w), bpack, p.Cin, p.Cout, p.K, p.S, p.T, p.nkb, p.bn,
+                                  p.bblocks, idx, exp2_int(e));
+    }
+  } else if (b < pre_blocks) {
     grid_channels_last_row<MODE, T>(static_cast<const T*>(p.x), xg, p.Cin, p.H, p.W, p.Hq, p.Wq, p.halo, p.Mtot,
                                     p.xg_rows, p.fWq, p.fHq, b / row_blocks,
                                     (b % row_blocks) * PREP_THREADS + (int)threadIdx.x);
@@ -1579,10 +1662,12 @@ struct DeferredZeros {
 // like the 16-bit kernels (perf log v85-v89).
 // SMEM_XPOSE: the quad transposition through shared memory (SmemTranspose at `scratch`), else by shuffles.
 // DEFER: the all-zero blocks are left in *dz for the next tile's chunk loop (DeferredZeros).
-template <typename T, int BNT, bool NEAR0_FORM, int ZERO_ORDER, int GELU_ORDER, bool SMEM_XPOSE, bool DEFER = false>
+template <typename T, int BNT, bool NEAR0_FORM, int ZERO_ORDER, int GELU_ORDER, bool SMEM_XPOSE, bool DEFER = false,
+          bool SCALED = false>
 __device__ __forceinline__ int transposed_epilogue(const Params& p, float (&acc)[WG_MB][BNT / 2], const ColInfo* tab,
                                                     int m0, int nslice, int wig, int lane, const Epilogue& epi,
-                                                    uint32_t scratch, DeferredZeros<T>* dz = nullptr) {
+                                                    uint32_t scratch, DeferredZeros<T>* dz = nullptr,
+                                                    float unscale = 1.f) {
   const int lt = lane & 3;
   const int m = m0 + 32 * wig + 8 * lt + (lane >> 2);   // this lane's row after the transposition
   const bool valid = m < p.Mtot;
@@ -1620,6 +1705,7 @@ __device__ __forceinline__ int transposed_epilogue(const Params& p, float (&acc)
   // 16-bit outputs take every block's vote before the first store: bf16 measured 11 us faster that way
   // on kernelbench-v0.1, TF32 4.5 us slower, so the 32-bit kernels vote block by block (perf log v64).
   constexpr bool VOTES_FIRST = sizeof(T) == 2;
+  static_assert(!(SCALED && VOTES_FIRST), "scaled operands: 32-bit outputs only");
   if constexpr (DEFER)
     *dz = DeferredZeros<T>{zchan, cleft, zvalid ? 0x80000000u : 0u, dz->defer};
   [[maybe_unused]] int zero_count = 0;   // DEFER: this tile's all-zero blocks (the next tile's choice, TurnChoice)
@@ -1650,7 +1736,8 @@ __device__ __forceinline__ int transposed_epilogue(const Params& p, float (&acc)
 #pragma unroll
     for (int q = 0; q < 4; ++q) {
       const float* a = &acc[q & 1][t * 4 + 2 * (q >> 1)];
-      v[q] = make_float2(a[0] + badd, a[1] + badd);
+      if constexpr (SCALED) v[q] = make_float2(fmaf(a[0], unscale, badd), fmaf(a[1], unscale, badd));
+      else v[q] = make_float2(a[0] + badd, a[1] + badd);
       top = max(top, max(__float_as_uint(v[q].x), __float_as_uint(v[q].y)));
     }
     if (!VOTES_FIRST && !__any_sync(0xffffffffu, top > 0x7f800000u)) {
@@ -1732,7 +1819,7 @@ __host__ __device__ constexpr int ss_xpose_bytes(int mode, int bnt) {
 }
 // The kernels with SS_MIN_STAGES as their maximum also take it as a compile-time constant.
 __host__ __device__ constexpr int ss_max_stages(int mode, int bnt) {
-  return mode == TF32 && bnt == 128 ? SS_MAX_STAGES : SS_MIN_STAGES;
+  return tf32_family(mode) && bnt == 128 ? SS_MAX_STAGES : SS_MIN_STAGES;
 }
 
 // TAPS: T as a compile-time constant (unrolled taps), or 0 for any T (F32X3 needs TAPS > 0 and
@@ -1740,19 +1827,19 @@ __host__ __device__ constexpr int ss_max_stages(int mode, int bnt) {
 // PAIRED: p.pairable, as a template argument so each kernel holds only the epilogue it runs.
 // XA: exact fp32's A from registers, loaded from stages of NCHW x (XaPipe; TAPS = 2, one k-block per chunk).
 // The SS kernels whose all-zero blocks wait for the next tile (DeferredZeros).
-__host__ __device__ constexpr bool defers_zero_blocks(int mode, int bnt, bool paired) { return mode == TF32 && bnt == 128 && paired; }
+__host__ __device__ constexpr bool defers_zero_blocks(int mode, int bnt, bool paired) { return tf32_family(mode) && bnt == 128 && paired; }
 // The SS kernels whose turns TurnChoice picks: TF32's deferring kernel, and the 16-bit 128-column paired kernels, which
 // count the all-zero blocks of their votes (bf16 randn -21 us, torch.rand unchanged: perf log v110).
 __host__ __device__ constexpr bool counts_zero_blocks(int mode, int bnt, bool paired) {
-  return bnt == 128 && paired && (mode == TF32 || mode == BF16 || mode == F16);
+  return bnt == 128 && paired && (tf32_family(mode) || mode == BF16 || mode == F16);
 }
 template <int MODE, int TAPS, int BNT, bool PAIRED, bool XA = false>
 __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma_ss_kernel(const __grid_constant__ Params p) {
   using T = typename Traits<MODE>::T;
   constexpr bool SPLIT = MODE == F32X3;
-  constexpr int MMA_MODE = SPLIT ? TF32 : MODE;
+  constexpr int MMA_MODE = SPLIT ? TF32 : MODE == TF32H ? F16 : MODE;
   constexpr int KB_CI = Traits<MODE>::KB_CI;
-  constexpr int QE = 16 / (int)sizeof(T);
+  constexpr int QE = 16 / (int)sizeof(OpT<MODE>);
   constexpr int KBB = BNT * 32 * (SPLIT ? 2 : 1);   // packed B bytes per k-block ([w_hi | w_lo] for F32X3)
   const size_t b_bytes = (size_t)p.bblocks * BNT * 32;   // resident B (bblocks counts BNT-column blocks)
   // F32X3 accumulates x_hi [w_hi | w_lo] in one m64 x 2 BNT product; x_lo w_hi goes to the w_hi half
@@ -1812,6 +1899,8 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
     }
   };
   const Epilogue epi{p.add, p.mul};
+  // TF32H: the factor that undoes the operands' scales (the pre-pass's exponents, read after it has finished)
+  const float unscale = MODE == TF32H ? exp2_int(-(p.exps[0] + p.exps[1])) : 1.f;
   const int T_ = TAPS > 0 ? TAPS : p.T;
   const int blocks = p.CIC / KB_CI;   // k-blocks of channels per chunk
   const uint32_t slab = p.npos * 16;
@@ -1824,7 +1913,7 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
   const uint32_t xpose_scratch =
       smem_u32(Abase) + (uint32_t)(GROUPS * p.nstages * p.stage_bytes + warp * XPOSE_BYTES);
   using Pipe = std::conditional_t<XA, XaPipe<NST, Schedule>,
-                                  std::conditional_t<SPLIT, SsPipe<Schedule, NST>, SsCursorPipe<NST, sizeof(T) == 2>>>;
+                                  std::conditional_t<SPLIT, SsPipe<Schedule, NST>, SsCursorPipe<NST, sizeof(OpT<MODE>) == 2>>>;
   constexpr bool LEADER_PIPE = SPLIT && !XA;   // SsPipe: the group's leader thread issues, by item index
   Pipe pipe{p, group_stages, group_bars, sched, nitems, p.CIC / QE};
   // this thread's A-fragment rows (register-A layout: rows lg and lg + 8 of the warp's 16 in
@@ -2007,15 +2096,16 @@ __global__ void __launch_bounds__(THREADS, ss_ctas_per_sm(MODE, BNT)) ct93_wgmma
     auto finish = [&](float (&c)[WG_MB][BNT / 2]) {
       if constexpr (PAIRED) {
         const int zero_blocks =
-            transposed_epilogue<T, BNT, MODE != F32X3, MODE == TF32 ? PER_PAIR : VALUES_FIRST,
-                                MODE == TF32 && !SMEM_XPOSE ? PER_PAIR : PREDICATED, SMEM_XPOSE, DEFER>(
-                p, c, tab, m0, nslice, wig, lane, epi, xpose_scratch, &dz);
+            transposed_epilogue<T, BNT, MODE != F32X3, tf32_family(MODE) ? PER_PAIR : VALUES_FIRST,
+                                tf32_family(MODE) && !SMEM_XPOSE ? PER_PAIR : PREDICATED, SMEM_XPOSE, DEFER,
+                                MODE == TF32H>(
+                p, c, tab, m0, nslice, wig, lane, epi, xpose_scratch, &dz, unscale);
         if constexpr (COUNTS) {
           zeros_seen += zero_blocks;
           blocks_seen += BNT / 8;
         }
       } else {
-        unpaired_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi);
+        unpaired_epilogue<T, BNT>(p, c, tab, m0, nslice, wig, lane, epi, unscale);
       }
     };
     if constexpr (SPLIT) {
@@ -2255,7 +2345,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
                          float add, float mul, const OutputPool& pool) {
   using T = typename Traits<MODE>::T;
   constexpr int KB_CI = Traits<MODE>::KB_CI;
-  const int esz = (int)sizeof(T);
+  const int esz = (int)sizeof(OpT<MODE>);   // operand bytes
   const int Nb = (int)x.size(0), Cin = (int)x.size(1), H = (int)x.size(2), W = (int)x.size(3);
   const int Cout = (int)w.size(1), K = (int)w.size(2);
   const int Ho = (H - 1) * S + K, Wo = (W - 1) * S + K;
@@ -2322,7 +2412,7 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
         // kernelbench-v0.1 at 4 stages, which measured 15 us slower than v65's 7 one-k-block stages (perf log v66:
         // what `s8` ran). It also spares Cin 8 its padding to 16 channels (25 us); Cin 16 loses ~4.5 us, and
         // keeping two-k-block chunks where they get 7 stages did not measurably win it back (perf log v66).
-        const int cic_max = MODE == F32X3 || (MODE == TF32 && ss_bn == BN) ? KB_CI : 2 * KB_CI;
+        const int cic_max = MODE == F32X3 || (tf32_family(MODE) && ss_bn == BN) ? KB_CI : 2 * KB_CI;
         for (int cic = cic_max; cic >= KB_CI && !fast; cic -= KB_CI) {
           const int cinp = round_up(Cin, cic), nkb = cinp / KB_CI * p.T * p.T;
           const int npos = stage_rows(BM + halo, esz);
@@ -2348,6 +2438,9 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
       while (pitchC % cmod != 8) pitchC += 8;
       for (int cic = 2 * KB_CI; cic >= KB_CI && !fast; cic -= KB_CI) fast = fits(cic, pitchC);
     }
+  }
+  if constexpr (MODE == TF32H) {
+    if (!use_ss) return run<TF32>(x, w, bias, S, add, mul, pool);   // the fp16 operands serve the SS kernels only
   }
   if (!fast) {
     auto out = new_out();
@@ -2418,22 +2511,28 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   const int quads = use_ss && !p.xa ? p.CIC / (16 / esz) * p.nchunk : 0;
   // the last tile's stage reads rows up to (ntiles - 1) * BM + npos; TMA refills read whole box rows
   p.xg_rows = !use_ss || p.xa ? 0 : use_tma_refill(esz) ? round_up(p.Mtot + p.npos, 16) : p.Mtot + p.npos;
-  uint4* bpack = workspace(x, ((int64_t)total_lanes + (int64_t)quads * p.xg_rows) * 16, stream);
+  const int64_t exp_vecs = MODE == TF32H ? 1 : 0;   // TF32H's two exponents, in a uint4
+  uint4* bpack = workspace(x, ((int64_t)total_lanes + (int64_t)quads * p.xg_rows + exp_vecs) * 16, stream);
   p.bpack = bpack;
   p.xg = bpack + total_lanes;
+  p.exps = reinterpret_cast<const int*>(p.xg + (int64_t)quads * p.xg_rows);
   p.tma = use_ss && !p.xa && use_tma_refill(esz) && encode_xg_map(p, quads, p.CIC / (16 / esz)) ? 1 : 0;
   p.turn_stats = nullptr;
   p.turn_gen = 0;
   if (use_ss && counts_zero_blocks(MODE, p.bn, p.pairable)) p.turn_stats = turn_stats(x, stream, p.turn_gen);
   if (use_ss) {
     const int row_blocks = (p.xg_rows + PREP_THREADS - 1) / PREP_THREADS, pre_blocks = row_blocks * quads;
-    prefer_max_smem_carveout(reinterpret_cast<const void*>(prep_wgmma_kernel<MODE>), dev);
-    prep_wgmma_kernel<MODE><<<pre_blocks + (total_lanes + PREP_THREADS - 1) / PREP_THREADS, PREP_THREADS, 0,
-                              stream>>>(p, bpack + total_lanes, bpack, row_blocks, pre_blocks, total_lanes);
-    C10_CUDA_KERNEL_LAUNCH_CHECK();
+    {
+      // TF32H: x's blocks, each drawing x's sample once, loop over the row blocks (8 per SM at most)
+      const int blocks_x = MODE == TF32H ? std::min(pre_blocks, 8 * prop->multiProcessorCount) : pre_blocks;
+      prefer_max_smem_carveout(reinterpret_cast<const void*>(prep_wgmma_kernel<MODE>), dev);
+      prep_wgmma_kernel<MODE><<<blocks_x + (total_lanes + PREP_THREADS - 1) / PREP_THREADS, PREP_THREADS, 0,
+                                stream>>>(p, bpack + total_lanes, bpack, row_blocks, blocks_x, total_lanes);
+      C10_CUDA_KERNEL_LAUNCH_CHECK();
+    }
     auto out = new_out();
     p.out = out.data_ptr();
-    p.free_groups = compressible_out && MODE == TF32;
+    p.free_groups = compressible_out && tf32_family(MODE);
     SsKernel kernel;
     if constexpr (MODE == F32X3) {
       kernel = p.xa ? ct93_wgmma_ss_kernel<MODE, 2, 64, true, true> : ss_kernel<MODE, 2, 64>(p.pairable);   // T == 2
@@ -2446,15 +2545,18 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
     launch_after_prep(kernel, p.nsl * p.gm + p.nextra, smem_total, stream, p);
     return out;
   }
-  prefer_max_smem_carveout(reinterpret_cast<const void*>(pack_b_kernel<MODE, T>), dev);
-  pack_b_kernel<MODE, T><<<(total_lanes + 255) / 256, 256, 0, stream>>>(
-      (const T*)p.w, bpack, Cin, Cout, K, S, p.T, p.nkb, total_lanes);
-  C10_CUDA_KERNEL_LAUNCH_CHECK();
-  auto out = new_out();
-  p.out = out.data_ptr();
-  allow_max_smem(reinterpret_cast<const void*>(ct93_fused_kernel<MODE>), dev, max_smem);
-  launch_after_prep(ct93_fused_kernel<MODE>, p.nsl * p.gm, smem_total, stream, p);
-  return out;
+  if constexpr (MODE != TF32H) {
+    prefer_max_smem_carveout(reinterpret_cast<const void*>(pack_b_kernel<MODE, T>), dev);
+    pack_b_kernel<MODE, T><<<(total_lanes + 255) / 256, 256, 0, stream>>>(
+        (const T*)p.w, bpack, Cin, Cout, K, S, p.T, p.nkb, total_lanes);
+    C10_CUDA_KERNEL_LAUNCH_CHECK();
+    auto out = new_out();
+    p.out = out.data_ptr();
+    allow_max_smem(reinterpret_cast<const void*>(ct93_fused_kernel<MODE>), dev, max_smem);
+    launch_after_prep(ct93_fused_kernel<MODE>, p.nsl * p.gm, smem_total, stream, p);
+    return out;
+  }
+  return torch::Tensor();   // not reached: TF32H ran the SS kernels or TF32
 }
 
 }  // namespace ct93
@@ -2489,7 +2591,7 @@ torch::Tensor ct93_forward(torch::Tensor x, torch::Tensor w, c10::optional<torch
   const float add = (float)add_value, mul = (float)mul_value;
   switch (x.scalar_type()) {
     case torch::kFloat32:
-      return allow_tf32 ? ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul, pool)
+      return allow_tf32 ? ct93::run<ct93::TF32H>(x, w, bp, (int)stride, add, mul, pool)
                         : ct93::run<ct93::F32X3>(x, w, bp, (int)stride, add, mul, pool);
     case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul, pool);
     case torch::kFloat16: return ct93::run<ct93::F16>(x, w, bp, (int)stride, add, mul, pool);
@@ -2646,7 +2748,7 @@ def _load_ext():
     if _ext is None:
         verbose = os.environ.get("CT93_VERBOSE", "0") == "1"
         _ext = load_inline(
-            name="ct93_fused_implicit_gemm_v117",
+            name="ct93_fused_implicit_gemm_v119",
             cpp_sources=_CPP_SRC,
             cuda_sources=_CUDA_SRC,
             functions=["ct93_forward", "ct93_compressible_supported"],
