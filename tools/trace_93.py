@@ -14,10 +14,12 @@ changed shape around those lines fails with the line it could not find.
 runs N calls, each after an L2 flush (with --sync also after a device-wide sync, as `run.py` times; without it
 queued back to back): the SM clock and span of a kernel that runs nearly as built. --sums adds each group's cycles
 per tile phase (to the first stage, the chunk loop, the epilogue), summed in registers and stored once at the end,
-split by when the groups end. --mode bf16 builds and runs the bf16 kernels instead (--light only: the per-tile
-analysis reads TF32's 8 chunks a tile). --analyse reads what --save wrote, in either mode.
+split by when the groups end. --mode tf32 traces TF32's own kernels (fp32 operands, 8 chunks a tile on
+kernelbench-v0.1), which the solution runs only where TF32H's stages do not fit; --mode tf32h the TF32H kernels the
+solution runs for TF32 (fp16 operands, 4 chunks a tile) and --mode bf16 the bf16 kernels, both with --light only:
+the per-tile analysis reads 8 chunks a tile. --analyse reads what --save wrote, in any mode.
 
-Usage: python3 tools/trace_93.py [--sol FILE] [--mode tf32|bf16] [--save TRACE.pt] [--sync] [--light CALLS [--sums]]
+Usage: python3 tools/trace_93.py [--sol FILE] [--mode tf32|tf32h|bf16] [--save TRACE.pt] [--sync] [--light CALLS [--sums]]
        python3 tools/trace_93.py --analyse TRACE.pt
 """
 import argparse
@@ -89,13 +91,15 @@ void ct93_set_trace(torch::Tensor t);
      'functions=["ct93_forward", "ct93_compressible_supported", "ct93_set_trace"],'),
 ]
 # One mode's kernels only: a third of the build time.
-_DISPATCH = """      return allow_tf32 ? ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul, pool)
+_DISPATCH = """      return allow_tf32 ? ct93::run<ct93::TF32H>(x, w, bp, (int)stride, add, mul, pool)
                         : ct93::run<ct93::F32X3>(x, w, bp, (int)stride, add, mul, pool);
     case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul, pool);
     case torch::kFloat16: return ct93::run<ct93::F16>(x, w, bp, (int)stride, add, mul, pool);"""
 _MODE_DISPATCH = {
     "tf32": """      TORCH_CHECK(allow_tf32, "trace build: TF32 only");
       return ct93::run<ct93::TF32>(x, w, bp, (int)stride, add, mul, pool);""",
+    "tf32h": """      TORCH_CHECK(allow_tf32, "trace build: TF32 only");
+      return ct93::run<ct93::TF32H>(x, w, bp, (int)stride, add, mul, pool);""",
     "bf16": """      TORCH_CHECK(false, "trace build: bf16 only");
     case torch::kBFloat16: return ct93::run<ct93::BF16>(x, w, bp, (int)stride, add, mul, pool);""",
 }
@@ -427,7 +431,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sol", default=SOL)
     parser.add_argument("--mode", choices=sorted(_MODE_DISPATCH), default="tf32",
-                        help="the kernels traced: TF32 (fp32 inputs) or bf16; kernelbench-v0.1 either way")
+                        help="the kernels traced: TF32's own, TF32H (fp32 inputs) or bf16; kernelbench-v0.1")
     parser.add_argument("--save", help="also write the raw stamps here")
     parser.add_argument("--analyse", help="analyse stamps saved by --save instead of running")
     parser.add_argument("--sync", action="store_true",
@@ -438,7 +442,7 @@ def main():
                         help="with --light: also sum each group's cycles per tile phase in registers")
     args = parser.parse_args()
     if args.mode != "tf32" and not (args.light or args.analyse):
-        parser.error("--mode bf16 needs --light: the per-tile analysis reads TF32's 8 chunks a tile")
+        parser.error(f"--mode {args.mode} needs --light: the per-tile analysis reads TF32's 8 chunks a tile")
     if args.analyse:
         saved = torch.load(args.analyse)
         if isinstance(saved, dict):

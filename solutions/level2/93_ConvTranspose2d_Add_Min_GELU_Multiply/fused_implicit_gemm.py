@@ -12,10 +12,11 @@ No intermediate of the convolution result is ever stored. Outputs of 256 MB and 
 compressible memory (Compute Data Compression), where the L2 writes the mostly-zero output to DRAM compressed.
 
 TF32 (fp32 with torch.backends.cudnn.allow_tf32, PyTorch's default) runs the fp16 wgmma on the SS path (TF32H):
-TF32 keeps 10 mantissa bits of each operand, and so does fp16. Once each image of x and the weights are scaled by
-a power of two into fp16's range, the fp16 products are TF32's products, summed in fp32, at twice TF32's rate and
-from half the bytes. Operands still outside fp16's normal range become NaN, and the NaN fixup recomputes their
-outputs in fp32.
+TF32 keeps 10 mantissa bits of each operand, and so does fp16. Once x and the weights are each scaled by a power
+of two into fp16's range (chosen from a fixed sample of each), the fp16 products are TF32's products, summed in
+fp32, at twice TF32's rate and from half the bytes; the epilogue undoes the scales exactly. Operands still outside
+fp16's normal range become NaN, and the NaN fixup recomputes their outputs in fp32, so the sample decides the
+speed, never the result.
 
 GEMM view (stride S, kernel K, T = ceil(K/S) taps per dim, phases ph,pw in [0,S)):
     out[n, co, S*i+ph, S*j+pw] = bias[co]
@@ -119,8 +120,8 @@ __device__ __forceinline__ uint16_t tf32h_bits(float v, float scale) {
   const float s = v * scale, a = fabsf(s);
   return a <= 65504.f && (a >= 0x1p-14f || v == 0.f) ? __half_as_ushort(__float2half_rn(s)) : (uint16_t)0x7e00u;
 }
-// The exponent e that puts a tensor's largest finite magnitude in [2^14, 2^15): its operands then lose no TF32 bit
-// down to 2^-28 of it. Clamped to +-60, so that 2^-(e_x + e_w) is a normal float.
+// The exponent e that puts a tensor's largest finite magnitude (as sampled) in [2^14, 2^15): its operands then lose
+// no TF32 bit down to 2^-28 of it. Clamped to +-60, so that 2^-(e_x + e_w) is a normal float.
 __device__ __forceinline__ int tf32h_exponent(float maxabs) {
   if (!(maxabs > 0.f)) return 0;
   const int e = 14 - ((int)(__float_as_uint(maxabs) >> 23) - 127);
