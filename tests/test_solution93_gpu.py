@@ -1,5 +1,7 @@
 """On a CUDA GPU: the fused problem-93 kernel against a float64 reference and PyTorch eager.
 
+TF32 on the SS path runs the fp16 kernels on power-of-two scaled operands (TF32H, mode 4 in the kernel table); its
+scales are checked with x and weights from 2**-100 to 2**40 and with a far outlier.
 Small shapes that reach every path of the kernel: the SS wgmma kernel on the channels-last
 copy of x with the pairable epilogue (tiles inside one image and tiles spanning two, an odd Cout
 that leaves one channel in an n8 block) and with
