@@ -518,8 +518,8 @@ __device__ __forceinline__ void tma_copy_4d(uint32_t dst, const CUtensorMap* map
 // The A refills read xg with an L2 evict_last policy: the N-slices' CTAs of one run of tiles each read the same xg
 // rows, and the output stream (1.1 GB on kernelbench-v0.1) passing through the L2 between their reads would evict
 // them. Refills that read half their bytes from one L2-resident MB measured 26 us faster beside the zero stores; the
-// policy made TF32 34 us faster on torch.rand, and changed nothing on randn or without the zero stores (H100, perf
-// log v117).
+// policy made TF32 18-34 us faster on torch.rand, and changed nothing on randn or without the zero stores (H100,
+// perf log v114-v117).
 __device__ __forceinline__ void bulk_copy_g2s_if(bool one, uint32_t dst, const void* src, uint32_t bytes, uint32_t bar) {
   asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %4, 0;\n"
                ".reg .b64 keep;\ncreatepolicy.fractional.L2::evict_last.b64 keep, 1.0;\n"
