@@ -2523,14 +2523,12 @@ static torch::Tensor run(const torch::Tensor& x, const torch::Tensor& w, const t
   if (use_ss && counts_zero_blocks(MODE, p.bn, p.pairable)) p.turn_stats = turn_stats(x, stream, p.turn_gen);
   if (use_ss) {
     const int row_blocks = (p.xg_rows + PREP_THREADS - 1) / PREP_THREADS, pre_blocks = row_blocks * quads;
-    {
-      // TF32H: x's blocks, each drawing x's sample once, loop over the row blocks (8 per SM at most)
-      const int blocks_x = MODE == TF32H ? std::min(pre_blocks, 8 * prop->multiProcessorCount) : pre_blocks;
-      prefer_max_smem_carveout(reinterpret_cast<const void*>(prep_wgmma_kernel<MODE>), dev);
-      prep_wgmma_kernel<MODE><<<blocks_x + (total_lanes + PREP_THREADS - 1) / PREP_THREADS, PREP_THREADS, 0,
-                                stream>>>(p, bpack + total_lanes, bpack, row_blocks, blocks_x, total_lanes);
-      C10_CUDA_KERNEL_LAUNCH_CHECK();
-    }
+    // TF32H: x's blocks, each drawing x's sample once, loop over the row blocks (8 per SM at most)
+    const int blocks_x = MODE == TF32H ? std::min(pre_blocks, 8 * prop->multiProcessorCount) : pre_blocks;
+    prefer_max_smem_carveout(reinterpret_cast<const void*>(prep_wgmma_kernel<MODE>), dev);
+    prep_wgmma_kernel<MODE><<<blocks_x + (total_lanes + PREP_THREADS - 1) / PREP_THREADS, PREP_THREADS, 0,
+                              stream>>>(p, bpack + total_lanes, bpack, row_blocks, blocks_x, total_lanes);
+    C10_CUDA_KERNEL_LAUNCH_CHECK();
     auto out = new_out();
     p.out = out.data_ptr();
     p.free_groups = compressible_out && tf32_family(MODE);
